@@ -1,0 +1,119 @@
+"""govwh: the headless command line of the warehouse."""
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_project.lib.paths import PROJECT_ROOT
+from dagster_project.lib.settings import Settings
+
+
+def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
+    from sources.generator import generate
+
+    summary = generate(settings.inbox, scale=args.scale, start=args.start, months=args.months, seed=args.seed)
+    print(f"generated {summary} into {settings.inbox}")
+    return 0
+
+
+def _print_result(result) -> None:
+    for pdf in result.pdfs:
+        print(pdf)
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.runner import run_pipeline
+
+    result = run_pipeline(settings, years=args.year)
+    _print_result(result)
+    return 0 if result.ok else 1
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.reporting.assets import code_version, data_fingerprint
+    from dagster_project.reporting.render import ReproStamp, render_annual_report
+
+    stamp = ReproStamp(run_id="manual", data_fingerprint=data_fingerprint(settings, args.year),
+                       code_version=code_version())
+    path = render_annual_report(settings.snapshot_path, args.year, settings.reports_dir,
+                                area_code=args.area, stamp=stamp)
+    print(path)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.status import print_status
+
+    return print_status(settings, args.period)
+
+
+def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.instance import ensure_dagster_home
+
+    ensure_dagster_home(settings)
+    dagster = Path(sys.executable).with_name("dagster")
+    cmd = [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", args.host, "-p", str(args.port)]
+    print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C to stop)")
+    return subprocess.call(cmd, cwd=PROJECT_ROOT, env=os.environ.copy())
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.runner import run_pipeline
+
+    if not any(settings.inbox.glob("*/*/*")):
+        print(f"inbox {settings.inbox} is empty: generating the '{args.scale}' demo city")
+        cmd_generate(argparse.Namespace(scale=args.scale, start=args.start, months=12, seed=args.seed), settings)
+    result = run_pipeline(settings)
+    if not result.ok:
+        return 1
+    print("\nReports:")
+    _print_result(result)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="govwh", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write synthetic departmental extracts into the inbox")
+    gen.add_argument("--scale", default="tiny", choices=["tiny", "demo"])
+    gen.add_argument("--start", default="2025-01", help="first month, YYYY-MM")
+    gen.add_argument("--months", type=int, default=12)
+    gen.add_argument("--seed", type=int, default=20251)
+    gen.set_defaults(func=cmd_generate)
+
+    run = sub.add_parser("run", help="materialise the graph headless for the periods in the inbox")
+    run.add_argument("--year", action="append", help="report year(s) to render (default: every year touched)")
+    run.set_defaults(func=cmd_run)
+
+    rep = sub.add_parser("report", help="render one annual report from the published snapshot")
+    rep.add_argument("--year", required=True)
+    rep.add_argument("--area", help="district code (6 or 12 digits); default: the whole city")
+    rep.set_defaults(func=cmd_report)
+
+    st = sub.add_parser("status", help="ledger and validation summary")
+    st.add_argument("--period", help="YYYY-MM (default: every period)")
+    st.set_defaults(func=cmd_status)
+
+    ui = sub.add_parser("ui", help="serve the Dagster UI on the project's workspace.yaml")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
+
+    demo = sub.add_parser("demo", help="generate a demo city if the inbox is empty, run, print the PDF paths")
+    demo.add_argument("--scale", default="demo", choices=["tiny", "demo"])
+    demo.add_argument("--start", default="2025-01")
+    demo.add_argument("--seed", type=int, default=20251)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args, Settings.from_env())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

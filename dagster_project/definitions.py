@@ -1,0 +1,55 @@
+"""The code location: every asset, check, job, schedule, sensor and resource, assembled. No logic here."""
+
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+
+from dagster_project.ingest.assets import ingest_assets, ingest_key, refused_deliveries
+from dagster_project.ingest.sensors import inbox_sensor
+from dagster_project.lib.contract import load_contract
+from dagster_project.partitions import monthly_partitions, partitions_for, quarterly_partitions
+from dagster_project.quality.assets import build_gx_asset_check
+from dagster_project.reporting.assets import PUBLISHED_MARTS, build_publication_assets
+from dagster_project.transform.assets import dbt_resource, govwh_dbt_models
+
+contract = load_contract()
+
+ingest = ingest_assets()
+gx_checks = [build_gx_asset_check(t.name, ingest_key(t.name), partitions_for(t)) for t in contract.tables.values()]
+mart_keys = [get_asset_key_for_model([govwh_dbt_models], name) for name in PUBLISHED_MARTS]
+reporting_snapshot, annual_report = build_publication_assets(mart_keys)
+
+
+def _ingest_selection(cadence: str) -> dg.AssetSelection:
+    return dg.AssetSelection.assets(*[ingest_key(t.name) for t in contract.tables.values() if t.cadence == cadence])
+
+
+ingest_monthly_job = dg.define_asset_job(
+    "ingest_monthly_job", selection=_ingest_selection("monthly"), partitions_def=monthly_partitions,
+    description="Load and validate the monthly extracts of one month.")
+ingest_quarterly_job = dg.define_asset_job(
+    "ingest_quarterly_job", selection=_ingest_selection("quarterly"), partitions_def=quarterly_partitions,
+    description="Load and validate the quarterly extracts delivered in one quarter-end month.")
+refusals_job = dg.define_asset_job(
+    "refusals_job", selection=dg.AssetSelection.assets(refused_deliveries),
+    description="Record deliveries whose names are not in the contract.")
+model_job = dg.define_asset_job(
+    "model_job", selection=dg.AssetSelection.assets(govwh_dbt_models, reporting_snapshot),
+    description="Build and test the dbt models, then publish the read-only reporting snapshot.")
+annual_report_job = dg.define_asset_job(
+    "annual_report_job", selection=dg.AssetSelection.assets(annual_report),
+    description="Render the annual community-governance research reports for one year.")
+
+annual_report_schedule = dg.build_schedule_from_partitioned_job(
+    annual_report_job, name="annual_report_schedule", day_of_month=15, hour_of_day=6,
+    description="Each January, once December's extracts are in: the previous year's annual reports.",
+)
+
+defs = dg.Definitions(
+    assets=[*ingest, refused_deliveries, govwh_dbt_models, reporting_snapshot, annual_report],
+    asset_checks=gx_checks,
+    jobs=[ingest_monthly_job, ingest_quarterly_job, refusals_job, model_job, annual_report_job],
+    schedules=[annual_report_schedule],
+    sensors=[inbox_sensor],
+    resources={"dbt": dbt_resource()},
+    executor=dg.in_process_executor,
+)

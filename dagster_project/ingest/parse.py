@@ -1,0 +1,163 @@
+"""Physical parsing of CSV and XLSX extracts into records with their original line numbers.
+
+The header row is located by matching the contract's Chinese headers (XLSX files may carry title rows
+above it and split it over two merged rows); column positions are never guessed.
+"""
+
+import csv
+import io
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from dagster_project.lib.contract import Table
+
+Cell = str | int | float | date | datetime | None
+
+
+class ParseError(ValueError):
+    """The file cannot be read as a table at all (truncated, malformed, no header)."""
+
+
+@dataclass(frozen=True)
+class Record:
+    line_number: int  # physical line (CSV) or sheet row (XLSX) where the record starts, header included
+    cells: list[Cell]
+
+
+@dataclass(frozen=True)
+class Header:
+    line_number: int
+    columns: dict[str, int]  # contract header -> cell position
+    extra: tuple[str, ...]  # headers in the file that the contract does not know
+    missing: tuple[str, ...]  # contract headers absent from the file
+    width: int  # number of cells in the header row
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    header: Header
+    records: Iterator[Record]
+    count_records: Callable[[], int]  # independent recount of the records below the header
+
+
+def _norm_header(text: Cell) -> str:
+    if text is None:
+        return ""
+    return "".join(str(text).split()).replace("（", "(").replace("）", ")").lstrip("\ufeff")
+
+
+def match_header(cells: list[Cell], table: Table, line_number: int) -> Header:
+    wanted = {_norm_header(h): h for h in table.headers}
+    columns: dict[str, int] = {}
+    extra = []
+    for pos, cell in enumerate(cells):
+        name = _norm_header(cell)
+        if name in wanted and wanted[name] not in columns:
+            columns[wanted[name]] = pos
+        elif name:
+            extra.append(str(cell).strip())
+    missing = tuple(h for h in table.headers if h not in columns)
+    return Header(line_number, columns, tuple(extra), missing, len(cells))
+
+
+def _best_header(candidates: list[Header], table: Table) -> Header:
+    best = max(candidates, key=lambda h: len(h.columns), default=None)
+    # A header row must name at least half of the contract's columns; anything less is a title or data row.
+    if best is None or len(best.columns) * 2 < len(table.columns):
+        raise ParseError("header row not found: no row names the contract's columns")
+    return best
+
+
+def read_csv(text: str, table: Table, search_rows: int) -> ParsedFile:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+
+    def records() -> Iterator[Record]:
+        nonlocal start
+        try:
+            for cells in reader:
+                yield Record(start, list(cells))
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise ParseError(f"malformed or truncated CSV near line {start}: {exc}") from exc
+
+    stream = records()
+    head = list(itertools.islice(stream, search_rows))
+    candidates = [match_header(r.cells, table, r.line_number) for r in head]
+    header = _best_header(candidates, table)
+    below = [r for r in head if r.line_number > header.line_number]
+
+    def checked() -> Iterator[Record]:
+        last = None
+        for record in itertools.chain(below, stream):
+            last = record
+            yield record
+        # A file cut off mid-row: no final line break and a short last record.
+        if last is not None and not text.endswith(("\n", "\r")) and len(last.cells) != header.width:
+            raise ParseError(f"file ends in the middle of line {last.line_number} (truncated)")
+
+    return ParsedFile(header, checked(),
+                      lambda: count_data_records(text, None, header.line_number))
+
+
+def _xlsx_rows(path: Path) -> tuple[list[list[Any]], Any]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, data_only=True)
+    sheet = workbook.worksheets[0]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    # Merged header cells carry their value only in the top-left cell; spread it over the range so a
+    # two-row header can be read column by column.
+    for rng in sheet.merged_cells.ranges:
+        value = rows[rng.min_row - 1][rng.min_col - 1] if rng.min_row - 1 < len(rows) else None
+        for r in range(rng.min_row - 1, min(rng.max_row, len(rows))):
+            for c in range(rng.min_col - 1, min(rng.max_col, len(rows[r]))):
+                rows[r][c] = value
+    return rows, workbook
+
+
+def _combine_two_rows(top: list[Cell], bottom: list[Cell], table: Table) -> list[Cell]:
+    """Column names of a header split over two rows: the lower cell, the upper cell, or both joined."""
+    known = {_norm_header(h) for h in table.headers}
+    names: list[Cell] = []
+    for pos in range(max(len(top), len(bottom))):
+        upper = top[pos] if pos < len(top) else None
+        lower = bottom[pos] if pos < len(bottom) else None
+        options = [lower, upper, f"{upper or ''}{lower or ''}"]
+        names.append(next((o for o in options if _norm_header(o) in known), lower or upper))
+    return names
+
+
+def read_xlsx(path: Path, table: Table, search_rows: int) -> ParsedFile:
+    rows, workbook = _xlsx_rows(path)
+    workbook.close()
+    candidates: list[Header] = []
+    for idx in range(min(search_rows, len(rows))):
+        candidates.append(match_header(rows[idx], table, idx + 1))
+        if idx + 1 < len(rows):
+            combined = _combine_two_rows(rows[idx], rows[idx + 1], table)
+            candidates.append(match_header(combined, table, idx + 2))
+    header = _best_header(candidates, table)
+    data = (Record(i + 1, rows[i]) for i in range(header.line_number, len(rows)))
+    return ParsedFile(header, data, lambda: count_data_records(None, len(rows), header.line_number))
+
+
+def count_data_records(text: str | None, rows: int | None, header_line: int) -> int:
+    """Records below the header, counted by a second, independent pass over the file.
+
+    The loader's own counts must add up to this number; a mismatch means rows were lost or counted twice.
+    """
+    if text is None:
+        return max((rows or 0) - header_line, 0)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    count = 0
+    start = 1
+    for _ in reader:
+        if start > header_line:
+            count += 1
+        start = reader.line_num + 1
+    return count

@@ -1,0 +1,355 @@
+"""Row validation driven by the contract: normalise each cell, check it, and say why when it fails.
+
+Every failure carries a stable reason code, the column and the original line; warnings are recorded
+without rejecting the row. Personal data leaves this module only as a pseudonym plus derived attributes.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from dagster_project.ingest.parse import Cell
+from dagster_project.lib.contract import Column, Contract, Table
+from dagster_project.lib.identifiers import (
+    check_division_code,
+    check_mobile,
+    check_resident_id,
+    check_uscc,
+    mask_value,
+)
+from dagster_project.lib.pseudonym import Pseudonymiser
+
+EXCEL_EPOCH = date(1899, 12, 30)
+_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_HEADER_UNIT_RE = re.compile(r"\(([^()]+)\)$")
+_UNIT_SYNONYMS = {"㎡": ("m2", "平方米")}  # values are NFKC-normalised first: ㎡ and m² become m2
+_COUNTERS = ("户", "人", "个", "名", "件", "起", "次")
+_UNREPRESENTABLE_RE = re.compile(r"[?？\ue000-\uf8ff]")
+
+
+def _allowed_units(column: Column) -> tuple[str, ...]:
+    """Units a number may carry: the one its header names (㎡, 万元, 元), or a counter for whole numbers.
+
+    Only the header's own unit is stripped, so '300元' in a 万元 column is an error, not 300万元.
+    """
+    m = _HEADER_UNIT_RE.search(column.header)
+    if m:
+        unit = m.group(1)
+        return _UNIT_SYNONYMS.get(unit, (unit,))
+    return _COUNTERS if column.type == "int" else ()
+
+
+@dataclass(frozen=True)
+class Issue:
+    line_number: int
+    column: str | None
+    reason: str
+    masked_value: str | None
+    message: str
+
+
+@dataclass
+class RowResult:
+    values: dict[str, Any] = field(default_factory=dict)
+    rejects: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Division codes of the period that other tables' codes must resolve to."""
+
+    codes: frozenset[str]
+    communities: frozenset[str]
+    districts: frozenset[str]
+
+
+class RowValidator:
+    def __init__(self, contract: Contract, table: Table, period_start: date, period_end: date,
+                 pseudonymiser: Pseudonymiser, reference: Reference | None, from_xlsx: bool) -> None:
+        self.contract = contract
+        self.table = table
+        self.period_start = period_start
+        self.period_end = period_end
+        self.pseudonymiser = pseudonymiser
+        self.reference = reference
+        self.from_xlsx = from_xlsx
+        self.null_tokens = contract.settings.null_tokens
+        self.masked = contract.settings.masked_patterns
+        self.date_formats = contract.settings.date_formats
+
+    # -- cells -------------------------------------------------------------------------------------
+
+    def _is_missing(self, column: Column, cell: Cell) -> bool:
+        if cell is None:
+            return True
+        if not isinstance(cell, str):
+            return False
+        text = cell.strip()
+        if column.type == "enum" and text in column.values:
+            return False  # 无 is a value where the enum has it (用房性质, 社工证书)
+        return text in self.null_tokens or any(p.match(text) for p in self.masked)
+
+    def _applies(self, rule: dict[str, tuple[str, ...]], raw: dict[str, Cell]) -> bool:
+        for other, values in rule.items():
+            cell = raw.get(other)
+            text = unicodedata.normalize("NFKC", str(cell)).strip() if cell is not None else ""
+            if text not in values:
+                return False
+        return True
+
+    def validate(self, line_number: int, raw: dict[str, Cell]) -> RowResult:
+        """`raw` maps canonical column name to the cell as read."""
+        result = RowResult()
+        parsed: dict[str, Any] = {}
+        for column in self.table.columns:
+            cell = raw.get(column.name)
+            if self._is_missing(column, cell):
+                required = not column.nullable and (
+                    not column.required_when or self._applies(column.required_when, raw))
+                if required:
+                    self._reject(result, line_number, column, "REQUIRED_MISSING", cell,
+                                 f"{column.header} is required")
+                parsed[column.name] = None
+                result.values.update({name: None for name, _ in column.storage_columns()})
+                continue
+            if column.empty_when and self._applies(column.empty_when, raw):
+                self._reject(result, line_number, column, "MUST_BE_EMPTY", cell,
+                             f"{column.header} must be empty for this kind of record")
+                continue
+            parsed[column.name] = self._check_cell(result, line_number, column, cell)
+        if not result.rejects:
+            self._cross_checks(result, line_number, parsed, raw)
+        return result
+
+    def _reject(self, result: RowResult, line: int, column: Column | None, reason: str,
+                cell: Cell, message: str) -> None:
+        result.rejects.append(self._issue(line, column, reason, cell, message))
+
+    def _warn(self, result: RowResult, line: int, column: Column | None, reason: str,
+              cell: Cell, message: str) -> None:
+        result.warnings.append(self._issue(line, column, reason, cell, message))
+
+    @staticmethod
+    def _issue(line: int, column: Column | None, reason: str, cell: Cell, message: str) -> Issue:
+        masked = None
+        if cell is not None:
+            masked = mask_value(str(cell), column.type if column else "text")
+        return Issue(line, column.header if column else None, reason, masked, message)
+
+    def _check_cell(self, result: RowResult, line: int, column: Column, cell: Cell) -> Any:
+        handler = getattr(self, f"_cell_{column.type}")
+        return handler(result, line, column, cell)
+
+    # -- one handler per contract type ---------------------------------------------------------------
+
+    def _cell_text(self, result: RowResult, line: int, column: Column, cell: Cell) -> str:
+        value = str(cell).strip()
+        result.values[column.name] = value
+        return value
+
+    def _cell_name(self, result: RowResult, line: int, column: Column, cell: Cell) -> None:
+        if _UNREPRESENTABLE_RE.search(str(cell)):
+            self._warn(result, line, column, "NAME_UNREPRESENTABLE", cell,
+                       "name holds '?' or a private-use character (character lost in export)")
+        return None
+
+    def _cell_phone(self, result: RowResult, line: int, column: Column, cell: Cell) -> None:
+        check = check_mobile(str(cell))
+        if check.reason:
+            self._warn(result, line, column, check.reason, cell, "not a valid mainland mobile number")
+        return None
+
+    def _cell_resident_id(self, result: RowResult, line: int, column: Column, cell: Cell) -> str | None:
+        if not isinstance(cell, str):
+            self._reject(result, line, column, "ID_NUMERIC_CELL", cell,
+                         "ID stored as a number: digits beyond the 15th are already lost")
+            return None
+        check = check_resident_id(cell, self.period_end)
+        if check.reason:
+            hint = f" ({check.hint})" if check.hint else ""
+            self._reject(result, line, column, check.reason, cell, f"invalid resident ID{hint}")
+            return None
+        for code in check.warnings:
+            self._warn(result, line, column, code, cell, "resident ID accepted with a note")
+        prefix = column.pseudonym or column.name
+        birth = check.birth_date
+        result.values.update({
+            f"{prefix}_pid": self.pseudonymiser.pid(check.value),
+            f"{prefix}_birth_year": birth.year if birth else None,
+            f"{prefix}_birth_month": birth.month if birth else None,
+            f"{prefix}_sex": check.sex,
+            f"{prefix}_area_code": check.area_code,
+        })
+        return check.value
+
+    def _cell_uscc(self, result: RowResult, line: int, column: Column, cell: Cell) -> str | None:
+        check = check_uscc(str(cell))
+        if check.reason:
+            self._reject(result, line, column, check.reason, cell, "invalid unified social credit code")
+            return None
+        for code in check.warnings:
+            self._warn(result, line, column, code, cell, "credit code accepted with a note")
+        result.values[column.name] = check.value
+        return check.value
+
+    def _division_codes(self, result: RowResult, line: int, column: Column, cell: Cell,
+                        length: int) -> list[str] | None:
+        parts = str(cell).split(column.multi) if column.multi else [str(cell)]
+        codes = []
+        for part in parts:
+            check = check_division_code(unicodedata.normalize("NFKC", part).strip(), length)
+            if check.reason:
+                self._reject(result, line, column, check.reason, cell,
+                             f"{column.header} must be {length} digits")
+                return None
+            codes.append(check.value)
+        if column.references and self.reference is not None:
+            known = self.reference.districts if length == 6 else (
+                self.reference.communities if column.level == "社区" else self.reference.codes)
+            unknown = [c for c in codes if c not in known]
+            if unknown:
+                self._reject(result, line, column, "CODE_UNKNOWN", cell,
+                             f"{column.header} not found in the division master of the period")
+                return None
+        return codes
+
+    def _cell_division(self, result: RowResult, line: int, column: Column, cell: Cell) -> str | None:
+        codes = self._division_codes(result, line, column, cell, 12)
+        if codes is None:
+            return None
+        value = ";".join(codes)
+        result.values[column.name] = value
+        return value
+
+    def _cell_district(self, result: RowResult, line: int, column: Column, cell: Cell) -> str | None:
+        codes = self._division_codes(result, line, column, cell, 6)
+        if codes is None:
+            return None
+        result.values[column.name] = codes[0]
+        return codes[0]
+
+    def _enum_value(self, column: Column, text: str) -> str | None:
+        text = unicodedata.normalize("NFKC", text).strip()
+        text = column.synonyms.get(text, text)
+        return text if text in column.values else None
+
+    def _cell_enum(self, result: RowResult, line: int, column: Column, cell: Cell) -> str | None:
+        parts = str(cell).split(column.multi) if column.multi else [str(cell)]
+        values = [self._enum_value(column, p) for p in parts]
+        if any(v is None for v in values):
+            self._reject(result, line, column, "ENUM", cell,
+                         f"{column.header} must be one of {'/'.join(column.values)}")
+            return None
+        value = "、".join(values)  # type: ignore[arg-type]
+        result.values[column.name] = value
+        return value
+
+    def _cell_list(self, result: RowResult, line: int, column: Column, cell: Cell) -> str | None:
+        text = unicodedata.normalize("NFKC", str(cell))
+        parts = [p.strip() for p in re.split(r"[;,、]", text) if p.strip()]
+        values = [self._enum_value(column, p) for p in parts]
+        if any(v is None for v in values):
+            self._reject(result, line, column, "ENUM", cell,
+                         f"{column.header} items must be among {'/'.join(column.values)}")
+            return None
+        value = ";".join(values)  # type: ignore[arg-type]
+        result.values[column.name] = value
+        return value
+
+    def _cell_bool(self, result: RowResult, line: int, column: Column, cell: Cell) -> bool | None:
+        text = unicodedata.normalize("NFKC", str(cell)).strip()
+        if text not in ("是", "否"):
+            self._reject(result, line, column, "ENUM", cell, f"{column.header} must be 是 or 否")
+            return None
+        result.values[column.name] = text == "是"
+        return text == "是"
+
+    def _number(self, result: RowResult, line: int, column: Column, cell: Cell) -> float | None:
+        if isinstance(cell, bool) or isinstance(cell, (date, datetime)):
+            number = None
+        elif isinstance(cell, (int, float)):
+            number = float(cell)
+        else:
+            text = unicodedata.normalize("NFKC", str(cell)).strip().replace(",", "").replace(" ", "")
+            for unit in _allowed_units(column):
+                if text.endswith(unit):
+                    text = text[: -len(unit)]
+                    break
+            number = float(text) if _NUMBER_RE.match(text) else None
+        if number is None:
+            self._reject(result, line, column, "NUMBER_FORMAT", cell, f"{column.header} is not a number")
+            return None
+        if (column.min is not None and number < column.min) or (
+                column.max is not None and number > column.max):
+            self._reject(result, line, column, "RANGE", cell,
+                         f"{column.header} outside [{column.min}, {column.max}]")
+            return None
+        return number
+
+    def _cell_int(self, result: RowResult, line: int, column: Column, cell: Cell) -> int | None:
+        number = self._number(result, line, column, cell)
+        if number is None:
+            return None
+        if number != int(number):
+            self._reject(result, line, column, "NUMBER_FORMAT", cell, f"{column.header} must be a whole number")
+            return None
+        result.values[column.name] = int(number)
+        return int(number)
+
+    def _cell_decimal(self, result: RowResult, line: int, column: Column, cell: Cell) -> float | None:
+        number = self._number(result, line, column, cell)
+        if number is not None:
+            result.values[column.name] = number
+        return number
+
+    def parse_date(self, cell: Cell) -> date | None:
+        if isinstance(cell, datetime):
+            return cell.date()
+        if isinstance(cell, date):
+            return cell
+        if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+            # Only a spreadsheet cell can hold a serial date; a CSV number like 20250701 is text.
+            return EXCEL_EPOCH + timedelta(days=int(cell)) if self.from_xlsx and cell == int(cell) else None
+        text = unicodedata.normalize("NFKC", str(cell)).strip()
+        for fmt in self.date_formats:
+            try:
+                return datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+        return None
+
+    def _cell_date(self, result: RowResult, line: int, column: Column, cell: Cell) -> date | None:
+        value = self.parse_date(cell)
+        if value is None:
+            self._reject(result, line, column, "DATE_FORMAT", cell, f"{column.header} is not a valid date")
+            return None
+        if (column.in_period or column.not_after_period_end) and value > self.period_end:
+            self._reject(result, line, column, "DATE_AFTER_PERIOD", cell,
+                         f"{column.header} falls after the period {self.period_end:%Y-%m}")
+            return None
+        result.values[column.name] = value
+        return value
+
+    # -- cross-column rules --------------------------------------------------------------------------
+
+    def _cross_checks(self, result: RowResult, line: int, parsed: dict[str, Any],
+                      raw: dict[str, Cell]) -> None:
+        for check in self.table.checks:
+            column = self.table.column(check.column)
+            value = parsed.get(check.column)
+            other = parsed.get(check.other) if check.other else None
+            if check.kind == "not_before" and value is not None and other is not None and value < other:
+                self._reject(result, line, column, "DATE_ORDER", raw.get(check.column),
+                             f"{column.header} is before {self.table.column(check.other).header}")
+            elif check.kind == "not_greater" and value is not None and other is not None and value > other:
+                self._reject(result, line, column, "RANGE_CROSS", raw.get(check.column),
+                             f"{column.header} exceeds {self.table.column(check.other).header}")
+            elif check.kind == "sex_matches_id":
+                id_column = self.table.column(check.id_column)
+                derived_sex = result.values.get(f"{id_column.pseudonym or id_column.name}_sex")
+                if value is not None and derived_sex is not None and value != derived_sex:
+                    self._warn(result, line, column, "SEX_MISMATCH", None,
+                               f"{column.header} disagrees with the sex encoded in the ID")

@@ -1,0 +1,30 @@
+"""The GX suites as Dagster asset checks: one blocking check per ingest asset and partition."""
+
+import dagster as dg
+
+from dagster_project.lib.settings import Settings
+from dagster_project.lib.warehouse import Warehouse
+from dagster_project.quality.checks import to_check_result
+from dagster_project.quality.gx_runner import record_outcome, validate_partition
+
+
+def build_gx_asset_check(table: str, asset_key: dg.AssetKey,
+                         partitions_def: dg.PartitionsDefinition) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=asset_key,
+        name="gx_suite",
+        blocking=True,
+        partitions_def=partitions_def,
+        pool="warehouse_writer",
+        description=f"Great Expectations suite expectations/{table}.json on the period's current rows; "
+                    "an error-severity failure stops everything downstream.",
+    )
+    def _gx_suite(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        settings = Settings.from_env()
+        period = context.partition_key
+        with Warehouse(settings.warehouse_path).writer() as con:
+            outcome = validate_partition(con, table, period, context.run_id)
+            record_outcome(con, outcome)
+        return to_check_result(outcome, asset_key)
+
+    return _gx_suite
