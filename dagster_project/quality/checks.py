@@ -1,0 +1,51 @@
+"""The GX suite of a table as a Dagster asset check on its ingest asset.
+
+The ingest asset declares the spec and yields the result after validating the partition it loaded;
+both are plain functions of the suite file and the outcome, so they are tested without Dagster runs.
+"""
+
+import dagster as dg
+
+from dagster_project.quality.gx_runner import SuiteOutcome
+from dagster_project.quality.suites import suite_description
+
+CHECK_NAME = "gx_suite"
+
+
+def gx_check_spec(table: str, asset_key: dg.AssetKey) -> dg.AssetCheckSpec:
+    """Blocking: an error-severity failure stops everything built from the partition."""
+    return dg.AssetCheckSpec(
+        name=CHECK_NAME, asset=asset_key, blocking=True, description=suite_description(table)
+    )
+
+
+def to_check_result(
+    outcome: SuiteOutcome, asset_key: dg.AssetKey, data_docs_url: str | None = None
+) -> dg.AssetCheckResult:
+    failures = outcome.failures
+    blocking = outcome.blocking_failures
+    metadata: dict[str, dg.MetadataValue] = {
+        "suite": dg.MetadataValue.text(outcome.suite),
+        "period": dg.MetadataValue.text(outcome.period),
+        "run_id": dg.MetadataValue.text(outcome.run_id),
+        "row_count": dg.MetadataValue.int(outcome.row_count),
+        "expectations": dg.MetadataValue.int(len(outcome.outcomes)),
+        "failed_errors": dg.MetadataValue.int(len(blocking)),
+        "failed_warnings": dg.MetadataValue.int(len(failures) - len(blocking)),
+        "failed_expectations": dg.MetadataValue.json(
+            [{"expectation": o.expectation, "severity": o.severity, "observed": o.observed} for o in failures]
+        ),
+    }
+    if data_docs_url:
+        metadata["data_docs"] = dg.MetadataValue.url(data_docs_url)
+    return dg.AssetCheckResult(
+        check_name=CHECK_NAME,
+        asset_key=asset_key,
+        passed=outcome.passed,
+        severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+        metadata=metadata,
+        description=(
+            f"{len(failures)} of {len(outcome.outcomes)} expectations failed "
+            f"({len(blocking)} blocking) on {outcome.row_count} rows of {outcome.period}"
+        ),
+    )

@@ -1,0 +1,62 @@
+import dagster as dg
+
+from dagster_project.quality.checks import CHECK_NAME, gx_check_spec, to_check_result
+from dagster_project.quality.gx_runner import ExpectationOutcome, SuiteOutcome
+from dagster_project.quality.suites import load_suite_json
+
+ASSET_KEY = dg.AssetKey(["raw", "ps_case"])
+
+
+def outcome(*results: tuple[bool, str]) -> SuiteOutcome:
+    return SuiteOutcome(
+        suite="ps_case",
+        period="2026-06",
+        run_id="run-1",
+        row_count=120,
+        outcomes=tuple(
+            ExpectationOutcome(
+                f"expectation_{i}", "expect_x", "case_no", success, severity, "unexpected 0 of 120"
+            )
+            for i, (success, severity) in enumerate(results)
+        ),
+    )
+
+
+def test_spec_is_a_blocking_check_described_by_the_suite() -> None:
+    spec = gx_check_spec("ps_case", ASSET_KEY)
+    assert spec.name == CHECK_NAME == "gx_suite"
+    assert spec.asset_key == ASSET_KEY
+    assert spec.blocking
+    assert spec.description == load_suite_json("ps_case")["notes"]
+    assert "刑事治安案件" in spec.description
+
+
+def test_all_passing_outcome() -> None:
+    result = to_check_result(outcome((True, "error"), (True, "warning")), ASSET_KEY)
+    assert result.passed is True
+    assert result.severity == dg.AssetCheckSeverity.WARN
+    assert result.check_name == CHECK_NAME
+    assert result.metadata["row_count"] == dg.MetadataValue.int(120)
+    assert result.metadata["failed_expectations"] == dg.MetadataValue.json([])
+    assert "data_docs" not in result.metadata
+
+
+def test_error_failure_blocks_and_lists_only_failures() -> None:
+    result = to_check_result(
+        outcome((False, "error"), (False, "warning"), (True, "error")), ASSET_KEY, "file:///docs/index.html"
+    )
+    assert result.passed is False
+    assert result.severity == dg.AssetCheckSeverity.ERROR
+    assert result.metadata["failed_errors"] == dg.MetadataValue.int(1)
+    assert result.metadata["failed_warnings"] == dg.MetadataValue.int(1)
+    assert [f["expectation"] for f in result.metadata["failed_expectations"].data] == [
+        "expectation_0",
+        "expectation_1",
+    ]
+    assert result.metadata["data_docs"] == dg.MetadataValue.url("file:///docs/index.html")
+
+
+def test_warning_failures_alone_pass_with_warn_severity() -> None:
+    result = to_check_result(outcome((True, "error"), (False, "warning")), ASSET_KEY)
+    assert result.passed is True
+    assert result.severity == dg.AssetCheckSeverity.WARN
