@@ -39,10 +39,13 @@ annual_report_job = dg.define_asset_job(
     "annual_report_job", selection=dg.AssetSelection.assets(annual_report),
     description="Render the annual community-governance research reports for one year.")
 
-annual_report_schedule = dg.build_schedule_from_partitioned_job(
-    annual_report_job, name="annual_report_schedule", day_of_month=15, hour_of_day=6,
-    description="Each January, once December's extracts are in: the previous year's annual reports.",
-)
+
+
+@dg.schedule(job=annual_report_job, cron_schedule="0 6 15 1 *", name="annual_report_schedule",
+             description="Each 15 January, once December's extracts are in: the previous year's reports.")
+def annual_report_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    year = str(context.scheduled_execution_time.year - 1)
+    return dg.RunRequest(run_key=f"annual-{year}", partition_key=year)
 
 defs = dg.Definitions(
     assets=[*ingest, refused_deliveries, govwh_dbt_models, reporting_snapshot, annual_report],
