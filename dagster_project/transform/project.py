@@ -63,3 +63,7 @@ def ensure_manifest() -> Path:
             check=True,
         )
     return manifest_path
+
+
+if __name__ == "__main__":
+    print(ensure_manifest())
