@@ -14,7 +14,9 @@ def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
     from sources.generator import generate
 
     summary = generate(settings.inbox, scale=args.scale, start=args.start, months=args.months, seed=args.seed)
-    print(f"generated {summary} into {settings.inbox}")
+    rows = ", ".join(f"{table} {count}" for table, count in summary.rows.items())
+    print(f"generated {len(summary.files)} files ({summary.communities} communities, "
+          f"{summary.residents or 0} residents; rows: {rows}) into {settings.inbox}")
     return 0
 
 

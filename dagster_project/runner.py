@@ -18,6 +18,8 @@ from dagster_project.lib.contract import load_contract
 from dagster_project.lib.settings import Settings
 
 RUN_KEY_TAG = "govwh/run_key"
+# The CLI prints its own progress lines; Dagster's event log stays in the instance (and the UI).
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 @dataclass
@@ -61,7 +63,7 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None] = print,
     result = PipelineResult()
 
     progress("· recording refused deliveries")
-    defs.get_job_def("refusals_job").execute_in_process(instance=instance)
+    defs.get_job_def("refusals_job").execute_in_process(instance=instance, run_config=QUIET)
 
     work = pending_partitions(settings.inbox, contract)
     work.sort(key=lambda w: (w.period, w.table != "ca_division", w.table))
@@ -74,7 +76,7 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None] = print,
         job = defs.get_job_def("ingest_monthly_job" if table.cadence == "monthly" else "ingest_quarterly_job")
         progress(f"· ingest {item.table} {item.period}")
         run = job.execute_in_process(
-            instance=instance, partition_key=item.period, raise_on_error=False,
+            instance=instance, partition_key=item.period, raise_on_error=False, run_config=QUIET,
             asset_selection=[dg.AssetKey(["raw", item.table])], tags={RUN_KEY_TAG: run_key})
         result.ingested.append(f"{item.table} {item.period}")
         blocked = _blocking_failures(run)
@@ -91,7 +93,8 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None] = print,
     snapshot_missing = not settings.snapshot_path.exists()
     if result.ingested or snapshot_missing:
         progress("· dbt build and reporting snapshot")
-        run = defs.get_job_def("model_job").execute_in_process(instance=instance, raise_on_error=False)
+        run = defs.get_job_def("model_job").execute_in_process(instance=instance, raise_on_error=False,
+                                                               run_config=QUIET)
         if not run.success:
             result.failed_runs.append(f"model_job (run {run.run_id})")
             progress("✗ the model build failed; see the run in the Dagster UI (govwh ui)")
@@ -105,7 +108,7 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None] = print,
             continue
         progress(f"· annual reports {year}")
         run = defs.get_job_def("annual_report_job").execute_in_process(
-            instance=instance, partition_key=year, raise_on_error=False)
+            instance=instance, partition_key=year, raise_on_error=False, run_config=QUIET)
         if not run.success:
             result.failed_runs.append(f"annual_report_job {year} (run {run.run_id})")
             continue

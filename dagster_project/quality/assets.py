@@ -37,7 +37,7 @@ def _gx_check(table: str, asset_key: dg.AssetKey,
         settings = Settings.from_env()
         period = context.partition_key
         with Warehouse(settings.warehouse_path).writer() as con:
-            outcome = validate_partition(con, table, period, context.run_id)
+            outcome = validate_partition(con, table, period, context.run.run_id)
             record_outcome(con, outcome)
         return to_check_result(outcome, asset_key)
 
