@@ -63,26 +63,30 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None] = print,
     result = PipelineResult()
 
     progress("· recording refused deliveries")
-    defs.get_job_def("refusals_job").execute_in_process(instance=instance, run_config=QUIET)
+    defs.resolve_job_def("refusals_job").execute_in_process(instance=instance, run_config=QUIET)
 
     work = pending_partitions(settings.inbox, contract)
-    work.sort(key=lambda w: (w.period, w.table != "ca_division", w.table))
     touched_years = sorted({w.period[:4] for w in work})
+    # One run per period and cadence, as a backfill would launch it; the division master of a
+    # period is loaded first by whichever ingest step needs it.
+    groups: dict[tuple[str, str], list] = {}
     for item in work:
-        run_key = _digest(item.run_key)
+        groups.setdefault((item.period, contract.tables[item.table].cadence), []).append(item)
+    for (period, cadence), items in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] != "monthly")):
+        run_key = _digest("||".join(sorted(i.run_key for i in items)))
         if _already_succeeded(instance, run_key):
             continue
-        table = contract.tables[item.table]
-        job = defs.get_job_def("ingest_monthly_job" if table.cadence == "monthly" else "ingest_quarterly_job")
-        progress(f"· ingest {item.table} {item.period}")
+        tables = sorted(i.table for i in items)
+        job = defs.resolve_job_def(f"ingest_{cadence}_job")
+        progress(f"· ingest {period}: {', '.join(tables)}")
         run = job.execute_in_process(
-            instance=instance, partition_key=item.period, raise_on_error=False, run_config=QUIET,
-            asset_selection=[dg.AssetKey(["raw", item.table])], tags={RUN_KEY_TAG: run_key})
-        result.ingested.append(f"{item.table} {item.period}")
+            instance=instance, partition_key=period, raise_on_error=False, run_config=QUIET,
+            asset_selection=[dg.AssetKey(["raw", t]) for t in tables], tags={RUN_KEY_TAG: run_key})
+        result.ingested.extend(f"{t} {period}" for t in tables)
         blocked = _blocking_failures(run)
-        result.blocked.extend(f"{item.period} {b}" for b in blocked)
+        result.blocked.extend(f"{period} {b}" for b in blocked)
         if not run.success and not blocked:
-            result.failed_runs.append(f"ingest {item.table} {item.period} (run {run.run_id})")
+            result.failed_runs.append(f"ingest {period} {', '.join(tables)} (run {run.run_id})")
 
     if result.blocked or result.failed_runs:
         for line in result.blocked + result.failed_runs:
@@ -93,7 +97,7 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None] = print,
     snapshot_missing = not settings.snapshot_path.exists()
     if result.ingested or snapshot_missing:
         progress("· dbt build and reporting snapshot")
-        run = defs.get_job_def("model_job").execute_in_process(instance=instance, raise_on_error=False,
+        run = defs.resolve_job_def("model_job").execute_in_process(instance=instance, raise_on_error=False,
                                                                run_config=QUIET)
         if not run.success:
             result.failed_runs.append(f"model_job (run {run.run_id})")
@@ -107,7 +111,7 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None] = print,
             result.pdfs.extend(existing)
             continue
         progress(f"· annual reports {year}")
-        run = defs.get_job_def("annual_report_job").execute_in_process(
+        run = defs.resolve_job_def("annual_report_job").execute_in_process(
             instance=instance, partition_key=year, raise_on_error=False, run_config=QUIET)
         if not run.success:
             result.failed_runs.append(f"annual_report_job {year} (run {run.run_id})")
