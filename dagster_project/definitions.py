@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
-from dagster_project.ingest.assets import ingest_assets, ingest_key, refused_deliveries
+from dagster_project.ingest.assets import inbox_receipts, ingest_assets, ingest_key
 from dagster_project.ingest.sensors import inbox_sensor
 from dagster_project.lib.contract import load_contract
 from dagster_project.partitions import monthly_partitions, partitions_for, quarterly_partitions
@@ -29,9 +29,9 @@ ingest_monthly_job = dg.define_asset_job(
 ingest_quarterly_job = dg.define_asset_job(
     "ingest_quarterly_job", selection=_ingest_selection("quarterly"), partitions_def=quarterly_partitions,
     description="Load and validate the quarterly extracts delivered in one quarter-end month.")
-refusals_job = dg.define_asset_job(
-    "refusals_job", selection=dg.AssetSelection.assets(refused_deliveries),
-    description="Record deliveries whose names are not in the contract.")
+receipts_job = dg.define_asset_job(
+    "receipts_job", selection=dg.AssetSelection.assets(inbox_receipts),
+    description="Record refused deliveries and batch manifests.")
 model_job = dg.define_asset_job(
     "model_job", selection=dg.AssetSelection.assets(govwh_dbt_models, reporting_snapshot),
     description="Build and test the dbt models, then publish the read-only reporting snapshot.")
@@ -48,9 +48,9 @@ def annual_report_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunReque
     return dg.RunRequest(run_key=f"annual-{year}", partition_key=year)
 
 defs = dg.Definitions(
-    assets=[*ingest, refused_deliveries, govwh_dbt_models, reporting_snapshot, annual_report],
+    assets=[*ingest, inbox_receipts, govwh_dbt_models, reporting_snapshot, annual_report],
     asset_checks=gx_checks,
-    jobs=[ingest_monthly_job, ingest_quarterly_job, refusals_job, model_job, annual_report_job],
+    jobs=[ingest_monthly_job, ingest_quarterly_job, receipts_job, model_job, annual_report_job],
     schedules=[annual_report_schedule],
     sensors=[inbox_sensor],
     resources={"dbt": dbt_resource()},

@@ -1,6 +1,6 @@
 """Headless runs of the asset graph, for the CLI: the same jobs the UI and the sensor launch.
 
-Order: refused deliveries, then one ingest run per (table, period) with new files (the division master
+Order: refused deliveries and manifests, then one ingest run per (table, period) with new files (the division master
 of a period first), then the dbt build and the snapshot, then the annual reports of every year touched.
 A failed blocking check stops the model build and the reports: nothing downstream runs on failed data.
 """
@@ -62,8 +62,8 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None] = print,
     contract = load_contract()
     result = PipelineResult()
 
-    progress("· recording refused deliveries")
-    defs.resolve_job_def("refusals_job").execute_in_process(instance=instance, run_config=QUIET)
+    progress("· recording refused deliveries and manifests")
+    defs.resolve_job_def("receipts_job").execute_in_process(instance=instance, run_config=QUIET)
 
     work = pending_partitions(settings.inbox, contract)
     touched_years = sorted({w.period[:4] for w in work})

@@ -7,14 +7,14 @@ every file; the table's GX suite then runs as the asset's blocking check (qualit
 import dagster as dg
 
 from dagster_project.ingest.load import FileOutcome
-from dagster_project.ingest.service import ingest_partition, make_loader, record_refusals
+from dagster_project.ingest.service import ingest_partition, make_loader, record_receipts
 from dagster_project.lib.contract import Table, load_contract
 from dagster_project.lib.settings import Settings
 from dagster_project.partitions import partitions_for
 
 WAREHOUSE_POOL = "warehouse_writer"
 DIVISION_KEY = dg.AssetKey(["raw", "ca_division"])
-REFUSALS_KEY = dg.AssetKey(["audit", "refused_deliveries"])
+RECEIPTS_KEY = dg.AssetKey(["audit", "inbox_receipts"])
 
 
 def ingest_key(table: str) -> dg.AssetKey:
@@ -74,15 +74,19 @@ def build_ingest_asset(table: Table) -> dg.AssetsDefinition:
     return _ingest
 
 
-@dg.asset(key=REFUSALS_KEY, group_name="ingest", pool=WAREHOUSE_POOL, kinds={"duckdb"},
-          description="Deliveries whose name, folder or format is not in the contract: one REFUSED ledger "
-                      "row each, nothing loaded.")
-def refused_deliveries(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+@dg.asset(key=RECEIPTS_KEY, group_name="ingest", pool=WAREHOUSE_POOL, kinds={"duckdb"},
+          description="Ledger rows for what is not a table extract: deliveries whose name, folder or format "
+                      "is not in the contract (REFUSED, nothing loaded) and batch manifests.")
+def inbox_receipts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = Settings.from_env()
-    outcomes = record_refusals(make_loader(settings, context.run_id), settings.inbox)
+    outcomes = record_receipts(make_loader(settings, context.run_id), settings.inbox)
     for o in outcomes:
-        context.log.warning(f"refused {o.rel_path}: {o.message}")
-    return dg.MaterializeResult(metadata={"new_refusals": len(outcomes)})
+        log = context.log.info if o.status == "LOADED" else context.log.warning
+        log(f"{o.rel_path}: {o.status} — {o.message}")
+    return dg.MaterializeResult(metadata={
+        "new_refusals": sum(o.status == "REFUSED" for o in outcomes),
+        "new_manifests": sum(o.status != "REFUSED" for o in outcomes),
+    })
 
 
 def ingest_assets() -> list[dg.AssetsDefinition]:

@@ -19,7 +19,8 @@ import duckdb
 import pandas as pd
 
 from dagster_project.ingest.decode import DecodeError, decode
-from dagster_project.ingest.inbox import Delivery, Fingerprint, fingerprint, read_bytes_nofollow
+from dagster_project.ingest.inbox import MANIFEST_TABLE, Delivery, Fingerprint, fingerprint, read_bytes_nofollow
+from dagster_project.ingest.manifest import ManifestEntry, ManifestError, mismatch, parse_manifest, read_manifest
 from dagster_project.ingest.parse import Header, ParsedFile, ParseError, Record, read_csv, read_xlsx
 from dagster_project.ingest.validate import Issue, Reference, RowValidator
 from dagster_project.lib.contract import Contract, Table
@@ -123,6 +124,37 @@ class FileLoader:
                 outcomes.append(outcome)
         return outcomes
 
+    def record_manifests(self, deliveries: Iterable[Delivery]) -> list[FileOutcome]:
+        """One ledger row per new manifest: LOADED when every listed file is present, else FAILED."""
+        outcomes = []
+        with self.warehouse.writer() as con:
+            for d in deliveries:
+                if not d.accepted or d.table != MANIFEST_TABLE:
+                    continue
+                data = read_bytes_nofollow(d.path)
+                fp = fingerprint(d.path, data)
+                if already_recorded(con, d.rel_path, fp):
+                    continue
+                outcome = FileOutcome(file_id_for(d.rel_path, fp), d.rel_path, "FAILED")
+                try:
+                    entries = parse_manifest(data, self.contract.settings)
+                except ManifestError as exc:
+                    outcome.message = str(exc)
+                else:
+                    absent = [e.file_name for e in entries if not (d.path.parent / e.file_name).is_file()]
+                    outcome.rows_physical = len(entries)
+                    if absent:
+                        outcome.rows_rejected = len(entries)
+                        outcome.message = "listed file(s) missing: " + "、".join(absent)
+                    else:
+                        outcome.status, outcome.rows_loaded = "LOADED", len(entries)
+                        outcome.message = f"{len(entries)} files listed, all present"
+                con.begin()
+                self._insert_ledger(con, d, fp, outcome)
+                con.commit()
+                outcomes.append(outcome)
+        return outcomes
+
     # -- one accepted delivery ----------------------------------------------------------------------
 
     def load(self, delivery: Delivery) -> FileOutcome | None:
@@ -130,6 +162,11 @@ class FileLoader:
         data = read_bytes_nofollow(delivery.path)
         fp = fingerprint(delivery.path, data)
         table = self.contract.tables[delivery.table]
+        try:
+            manifest = read_manifest(delivery.path.parent, self.contract.settings)
+        except ManifestError:
+            manifest = None  # the manifest's own ledger row records why it is unusable
+        entry = next((e for e in manifest or [] if e.file_name == delivery.path.name), None)
         with self.warehouse.writer() as con:
             if already_recorded(con, delivery.rel_path, fp):
                 return None
@@ -143,7 +180,7 @@ class FileLoader:
                     outcome = FileOutcome(file_id, delivery.rel_path, "DUPLICATE",
                                           message=f"same bytes as file {earlier[0]} received {earlier[6]:%Y-%m-%d %H:%M}")
                 else:
-                    outcome = self._load_rows(con, delivery, table, file_id, data)
+                    outcome = self._load_rows(con, delivery, table, file_id, data, fp, entry)
                     if outcome.status in CURRENT_STATUSES:
                         self._supersede(con, same_period, file_id)
                         other = next((r for r in history if r[2] == fp.sha256 and r[5] != delivery.period), None)
@@ -173,7 +210,7 @@ class FileLoader:
         return read_csv(decoded.text, table, search), decoded.encoding
 
     def _load_rows(self, con: duckdb.DuckDBPyConnection, delivery: Delivery, table: Table,
-                   file_id: str, data: bytes) -> FileOutcome:
+                   file_id: str, data: bytes, fp: Fingerprint, entry: ManifestEntry | None) -> FileOutcome:
         outcome = FileOutcome(file_id, delivery.rel_path, "FAILED")
         try:
             parsed, outcome.encoding = self._parse(delivery, table, data)
@@ -227,6 +264,9 @@ class FileLoader:
                 outcome.message = _join(
                     f"{outcome.rows_loaded} rows loaded, {outcome.rows_rejected} rejected, "
                     f"{outcome.rows_skipped} skipped", reference_note)
+        disagreement = mismatch(entry, fp.sha256, outcome.rows_physical) if entry else None
+        if disagreement and outcome.status in CURRENT_STATUSES:
+            self._fail_whole_file(con, table, outcome, keep_rejects=False, message=disagreement)
         if header.extra:
             outcome.message = _join(outcome.message, "extra columns ignored: " + "、".join(header.extra))
         self._insert_issues(con, file_id, outcome)

@@ -1,4 +1,4 @@
-"""The inbox sensor: a run for every (table, period) whose files changed, and one for refused names.
+"""The inbox sensor: a run for every (table, period) whose files changed, one for refusals and manifests.
 
 The sensor never opens the warehouse (the writer may hold it); it keys run requests by the files'
 path, size and modification time, so each distinct delivery state is requested once and the loader
@@ -9,8 +9,8 @@ import hashlib
 
 import dagster as dg
 
-from dagster_project.ingest.assets import REFUSALS_KEY, ingest_key
-from dagster_project.ingest.service import pending_partitions, refused_deliveries
+from dagster_project.ingest.assets import RECEIPTS_KEY, ingest_key
+from dagster_project.ingest.service import pending_partitions, receipts
 from dagster_project.lib.contract import load_contract
 from dagster_project.lib.settings import Settings
 
@@ -37,8 +37,8 @@ def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         )
         for work in pending_partitions(settings.inbox, contract)
     ]
-    refused = refused_deliveries(settings.inbox, contract)
-    if refused:
-        stamps = "|".join(f"{d.rel_path}:{d.path.lstat().st_mtime_ns}" for d in refused)
-        requests.append(dg.RunRequest(run_key=_digest("refused|" + stamps), asset_selection=[REFUSALS_KEY]))
+    other = receipts(settings.inbox, contract)
+    if other:
+        stamps = "|".join(f"{d.rel_path}:{d.path.lstat().st_mtime_ns}" for d in other)
+        requests.append(dg.RunRequest(run_key=_digest("receipts|" + stamps), asset_selection=[RECEIPTS_KEY]))
     return dg.SensorResult(run_requests=requests)

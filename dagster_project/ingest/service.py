@@ -36,6 +36,8 @@ def ingest_partition(loader: FileLoader, inbox: Path, table: str, period: str) -
     period is loaded first, whichever run gets there first (loading is idempotent).
     """
     deliveries = [d for d in scan(inbox, loader.contract) if d.accepted and d.period == period]
+    department = loader.contract.tables[table].department
+    loader.record_manifests(d for d in deliveries if d.department == department)
     if table != DIVISION_TABLE:
         for d in deliveries:
             if d.table == DIVISION_TABLE:
@@ -44,8 +46,10 @@ def ingest_partition(loader: FileLoader, inbox: Path, table: str, period: str) -
     return [o for o in outcomes if o is not None]
 
 
-def record_refusals(loader: FileLoader, inbox: Path) -> list[FileOutcome]:
-    return loader.record_refusals(scan(inbox, loader.contract))
+def record_receipts(loader: FileLoader, inbox: Path) -> list[FileOutcome]:
+    """Ledger rows for what is not a table extract: refused deliveries and batch manifests."""
+    deliveries = scan(inbox, loader.contract)
+    return loader.record_refusals(deliveries) + loader.record_manifests(deliveries)
 
 
 def pending_partitions(inbox: Path, contract: Contract) -> list[PartitionWork]:
@@ -68,6 +72,7 @@ def pending_partitions(inbox: Path, contract: Contract) -> list[PartitionWork]:
     return work
 
 
-def refused_deliveries(inbox: Path, contract: Contract) -> list[Delivery]:
-    return [d for d in scan(inbox, contract) if not d.accepted]
+def receipts(inbox: Path, contract: Contract) -> list[Delivery]:
+    """Deliveries recorded outside the table partitions: refusals and manifests."""
+    return [d for d in scan(inbox, contract) if not d.accepted or d.table not in contract.tables]
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.ingest.service import ingest_partition, make_loader, record_refusals
+from dagster_project.ingest.service import ingest_partition, make_loader, record_receipts
 from dagster_project.lib.settings import Settings
 from tests.ingest.extracts import (
     csv_text,
@@ -154,10 +154,10 @@ def test_refused_deliveries_get_one_ledger_row_each(env) -> None:
     write(inbox, "public_security", "2025-04", "ps_resident.csv", "x")  # quarterly table, wrong month
     (inbox / "public_security" / PERIOD / "ps_dispute.csv").symlink_to("/etc/hostname")
 
-    refused = record_refusals(loader, inbox)
+    refused = record_receipts(loader, inbox)
     assert len(refused) == 7
     assert all(o.status == "REFUSED" for o in refused)
-    assert record_refusals(loader, inbox) == []  # a rerun finds nothing new
+    assert record_receipts(loader, inbox) == []  # a rerun finds nothing new
     assert len([r for r in ledger(settings) if r[1] == "REFUSED"]) == 7
 
 
@@ -188,3 +188,32 @@ def test_combined_posts_and_units_normalise(env) -> None:
     assert outcome.status == "LOADED", outcome.rejects
     [(position, pay, hired)] = query(settings, "select position, monthly_pay_yuan, hire_date from raw.ca_worker")
     assert position == "书记、主任" and pay == 5200.0 and str(hired) == "2020-03-01"
+
+
+def _manifest(entries: list[tuple[str, int, str]]) -> str:
+    return csv_text(["文件名", "行数", "SHA256"], [[n, str(r), s] for n, r, s in entries])
+
+
+def test_manifest_agreeing_files_load_and_disagreeing_ones_fail(env) -> None:
+    import hashlib
+
+    settings, loader = env
+    good = write(settings.inbox, "public_security", PERIOD, "ps_resident.csv",
+                 csv_text(headers("ps_resident"), resident_rows(4)))
+    sha = hashlib.sha256(good.read_bytes()).hexdigest()
+    write(settings.inbox, "public_security", PERIOD, "_manifest.csv", _manifest([("ps_resident.csv", 4, sha)]))
+    [outcome] = ingest_partition(loader, settings.inbox, "ps_resident", PERIOD)
+    assert outcome.status == "LOADED"
+    manifest_rows = [r for r in ledger(settings) if r[0].endswith("_manifest.csv")]
+    assert [r[1] for r in manifest_rows] == ["LOADED"]
+
+    write(settings.inbox, "public_security", "2025-06", "ps_resident.csv",
+          csv_text(headers("ps_resident"), resident_rows(5)))
+    write(settings.inbox, "public_security", "2025-06", "_manifest.csv",
+          _manifest([("ps_resident.csv", 4, sha), ("ps_released_person.csv", 3, "0" * 64)]))
+    write_divisions(settings.inbox, "2025-06")
+    [bad] = ingest_partition(loader, settings.inbox, "ps_resident", "2025-06")
+    assert bad.status == "FAILED" and bad.message.startswith("MANIFEST_MISMATCH")
+    assert (bad.rows_physical, bad.rows_loaded, bad.rows_rejected) == (5, 0, 5)
+    [(status, message)] = [(r[1], r[8]) for r in ledger(settings) if r[0] == "public_security/2025-06/_manifest.csv"]
+    assert status == "FAILED" and "ps_released_person.csv" in message
