@@ -1,0 +1,443 @@
+"""Everything the annual report states, read from the published marts and the load ledger.
+
+Every number in the report is computed here; templates only word and format them. Comparisons are
+made on values rounded to the precision the report prints, so a reader who checks "12.3% is 0.4个百分点
+above 11.9%" by hand gets the same answer.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import duckdb
+
+from dagster_project.lib.contract import Contract
+from dagster_project.lib.warehouse import CURRENT_STATUSES
+from dagster_project.reporting.formatting import (
+    PERCENT_DECIMALS,
+    SUPPRESSION_THRESHOLD,
+    decimals_for_unit,
+    period_end_month,
+    round_half_up,
+)
+
+# Indicators of the annual report, in the order the report discusses them.
+HOUSEHOLDS_PER_COMMUNITY = "A05"
+FLOATING_SHARE = "A08"
+PENSION_COVERAGE = "J11"
+REPORT_INDICATORS = (HOUSEHOLDS_PER_COMMUNITY, FLOATING_SHARE, PENSION_COVERAGE)
+
+# The extracts each indicator is computed from, for the source notes under tables and charts.
+INDICATOR_SOURCES: Mapping[str, tuple[str, ...]] = {
+    HOUSEHOLDS_PER_COMMUNITY: ("ps_resident", "ca_division"),
+    FLOATING_SHARE: ("ps_resident",),
+    PENSION_COVERAGE: ("ss_insurance", "ps_resident"),
+}
+
+QUARTER_END_MONTHS = ("03", "06", "09", "12")
+
+# A stored rate further than this (in percentage points) from 100 × numerator / denominator means the
+# marts and the report disagree on the scale of rates (fraction vs percent).
+RATE_TOLERANCE_PP = 0.1
+
+YEAR_RE = re.compile(r"^\d{4}$")
+
+Direction = Literal["up", "down", "same"]
+AreaLevel = Literal["city", "district"]
+
+
+class ReportDataError(ValueError):
+    """The snapshot cannot support the requested report."""
+
+
+@dataclass(frozen=True)
+class IndicatorDef:
+    code: str
+    name_zh: str
+    unit: str
+    formula_zh: str
+    direction: str | None
+    standard_value: float | None
+    standard_text: str | None
+
+    @property
+    def is_rate(self) -> bool:
+        return self.unit == "%"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One indicator value for one area and period; all fields are None when it was suppressed."""
+
+    value: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+    suppressed: bool = False
+
+    @property
+    def shown(self) -> bool:
+        return self.value is not None and not self.suppressed
+
+
+MISSING_FIGURE = Figure()
+
+
+@dataclass(frozen=True)
+class Change:
+    """How a value compares with a reference, judged at display precision.
+
+    `direction` and `amount` compare the printed values (percentage points for rates), for sentences
+    that print both values. Averages are also compared relatively ("增长3.2%"): `relative_pct` and
+    `relative_direction` judge that percentage as printed, for sentences that print only the change.
+    """
+
+    direction: Direction
+    amount: float
+    relative_pct: float | None = None
+    relative_direction: Direction | None = None
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Where sub-areas stand on one indicator: the extremes and who is above or below the whole."""
+
+    highest: tuple[str, ...]
+    highest_value: float
+    lowest: tuple[str, ...]
+    lowest_value: float
+    above: tuple[str, ...]
+    below: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Movement:
+    """From the first to the last quarter end of the year that has a published value."""
+
+    from_period: str
+    from_value: float
+    to_period: str
+    to_value: float
+    change: Change
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    name: str
+    figures: dict[str, Figure]
+
+
+@dataclass(frozen=True)
+class DepartmentSource:
+    name_zh: str
+    table_titles: tuple[str, ...]
+    files: int
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    """What the load ledger says about the files behind the report's year."""
+
+    departments: tuple[DepartmentSource, ...]
+    first_period: str | None
+    last_period: str | None
+    files_received: int
+    files_current: int
+    files_partial: int
+    files_superseded: int
+    files_duplicate: int
+    files_not_loaded: int
+    rows_loaded: int
+    # None when the count is small enough to be withheld (disclosure control applies to rejects too).
+    rows_rejected: int | None
+
+    @property
+    def rows_rejected_suppressed(self) -> bool:
+        return self.rows_rejected is None
+
+
+@dataclass(frozen=True)
+class AnnualReport:
+    year: str
+    previous_year: str
+    area_name: str
+    area_level: AreaLevel
+    indicators: dict[str, IndicatorDef]
+    current: dict[str, Figure]
+    previous: dict[str, Figure]
+    year_on_year: dict[str, Change | None]
+    against_standard: dict[str, Change | None]
+    children: tuple[AreaRow, ...]
+    spreads: dict[str, Spread | None]
+    quarter_periods: tuple[str, ...]
+    quarterly: dict[str, tuple[Figure, ...]]
+    within_year: dict[str, Movement | None]
+    sources: SourceSummary
+    source_notes: dict[str, tuple[str, ...]]
+
+    @property
+    def has_quarters(self) -> bool:
+        return any(f.shown for figures in self.quarterly.values() for f in figures)
+
+    @property
+    def movements(self) -> list[tuple[str, Movement]]:
+        return [(code, m) for code, m in self.within_year.items() if m is not None]
+
+    def withheld_in_children(self, code: str | None = None) -> bool:
+        """Whether any sub-area value (of one indicator, or of any) was suppressed."""
+        return any(
+            f.suppressed for row in self.children for c, f in row.figures.items() if code is None or c == code
+        )
+
+    @property
+    def missing_in_children(self) -> bool:
+        return any(not (f.shown or f.suppressed) for row in self.children for f in row.figures.values())
+
+
+def _rounded(value: float, unit: str) -> float:
+    return float(round_half_up(value, decimals_for_unit(unit)))
+
+
+def _direction(delta: float) -> Direction:
+    return "up" if delta > 0 else "down" if delta < 0 else "same"
+
+
+def compare_values(current: float, reference: float, unit: str) -> Change:
+    """Compare two values of one indicator as they are printed."""
+    amount = float(round_half_up(_rounded(current, unit) - _rounded(reference, unit), decimals_for_unit(unit)))
+    if unit == "%" or not reference:
+        return Change(_direction(amount), abs(amount))
+    relative = float(round_half_up((current - reference) / reference * 100, PERCENT_DECIMALS))
+    return Change(_direction(amount), abs(amount), abs(relative), _direction(relative))
+
+
+def compare(current: float | None, reference: float | None, unit: str) -> Change | None:
+    """compare_values, or None when either value is not published."""
+    if current is None or reference is None:
+        return None
+    return compare_values(current, reference, unit)
+
+
+def _value(figure: Figure) -> float | None:
+    return figure.value if figure.shown else None
+
+
+def spread(rows: Iterable[AreaRow], whole: Figure, code: str, unit: str) -> Spread | None:
+    """Extremes and position against the whole; None unless two sub-areas differ in print."""
+    shown = [(row.name, _rounded(v, unit)) for row in rows if (v := _value(row.figures[code])) is not None]
+    if len(shown) < 2:
+        return None
+    top = max(v for _, v in shown)
+    bottom = min(v for _, v in shown)
+    if top == bottom:
+        return None
+    reference = _value(whole)
+    above: tuple[str, ...] = ()
+    below: tuple[str, ...] = ()
+    if reference is not None:
+        ref = _rounded(reference, unit)
+        above = tuple(name for name, v in shown if v > ref)
+        below = tuple(name for name, v in shown if v < ref)
+    return Spread(
+        highest=tuple(name for name, v in shown if v == top),
+        highest_value=top,
+        lowest=tuple(name for name, v in shown if v == bottom),
+        lowest_value=bottom,
+        above=above,
+        below=below,
+    )
+
+
+def _check_rate_scale(code: str, area: str, period: str, figure: Figure) -> None:
+    if figure.value is None or figure.numerator is None or not figure.denominator:
+        return
+    expected = 100 * figure.numerator / figure.denominator
+    if abs(figure.value - expected) > RATE_TOLERANCE_PP:
+        raise ReportDataError(
+            f"{code} for {area} in {period} is {figure.value}, but numerator/denominator give "
+            f"{expected:.2f}; rates must be stored in percent"
+        )
+
+
+def _resolve_area(
+    con: duckdb.DuckDBPyConnection, area_code: str | None
+) -> tuple[str, str, AreaLevel]:
+    if area_code is None:
+        rows = con.execute(
+            "select area_code, area_name from marts.dim_area where area_level = 'city' order by area_code"
+        ).fetchall()
+        if len(rows) != 1:
+            raise ReportDataError(
+                f"a city-wide report needs exactly one city in marts.dim_area, found {len(rows)}; "
+                "pass area_code"
+            )
+        return rows[0][0], rows[0][1], "city"
+    row = con.execute(
+        "select area_code, area_name, area_level from marts.dim_area where area_code = ?", [area_code]
+    ).fetchone()
+    if row is None:
+        raise ReportDataError(f"area {area_code!r} is not in marts.dim_area")
+    if row[2] not in ("city", "district"):
+        raise ReportDataError(f"the annual report covers a city or a district, not a {row[2]}")
+    return row[0], row[1], row[2]
+
+
+def _children(con: duckdb.DuckDBPyConnection, code: str, level: AreaLevel) -> list[tuple[str, str]]:
+    # A city report compares its districts; a district report compares its communities.
+    if level == "city":
+        sql = "select area_code, area_name from marts.dim_area where area_level = 'district' and city_code = ?"
+    else:
+        sql = (
+            "select area_code, area_name from marts.dim_area "
+            "where area_level = 'community' and district_code = ?"
+        )
+    return [(c, n) for c, n in con.execute(sql + " order by area_code", [code]).fetchall()]
+
+
+def _indicator_defs(con: duckdb.DuckDBPyConnection) -> dict[str, IndicatorDef]:
+    rows = con.execute(
+        "select indicator_code, name_zh, unit, formula_zh, direction, standard_value, standard_text "
+        "from marts.dim_indicator where indicator_code in (?, ?, ?)",
+        list(REPORT_INDICATORS),
+    ).fetchall()
+    defs = {r[0]: IndicatorDef(*r) for r in rows}
+    missing = [c for c in REPORT_INDICATORS if c not in defs]
+    if missing:
+        raise ReportDataError(f"marts.dim_indicator has no definition for {', '.join(missing)}")
+    return {c: defs[c] for c in REPORT_INDICATORS}
+
+
+def _figures(
+    con: duckdb.DuckDBPyConnection, area_codes: list[str], periods: list[str]
+) -> dict[tuple[str, str, str], Figure]:
+    """(area_code, period, indicator_code) -> Figure for the report's indicators."""
+    area_list = ", ".join("?" for _ in area_codes)
+    period_list = ", ".join("?" for _ in periods)
+    code_list = ", ".join("?" for _ in REPORT_INDICATORS)
+    rows = con.execute(
+        "select area_code, period, indicator_code, value, numerator, denominator, unit, suppressed "
+        "from marts.fct_indicator_values "
+        f"where area_code in ({area_list}) and period in ({period_list}) "
+        f"and indicator_code in ({code_list})",
+        [*area_codes, *periods, *REPORT_INDICATORS],
+    ).fetchall()
+    out: dict[tuple[str, str, str], Figure] = {}
+    for area, period, code, value, numerator, denominator, unit, suppressed in rows:
+        if suppressed:
+            figure = Figure(suppressed=True)
+        else:
+            figure = Figure(value=value, numerator=numerator, denominator=denominator)
+            if unit == "%":
+                _check_rate_scale(code, area, period, figure)
+        out[(area, period, code)] = figure
+    return out
+
+
+def _source_summary(con: duckdb.DuckDBPyConnection, year: str, contract: Contract) -> SourceSummary:
+    rows = con.execute(
+        "select department, table_name, period, status, rows_loaded, rows_rejected "
+        "from audit.load_ledger where period is not null and left(period, 4) = ?",
+        [year],
+    ).fetchall()
+    current = [r for r in rows if r[3] in CURRENT_STATUSES]
+    tables: dict[str, set[str]] = defaultdict(set)
+    files: dict[str, int] = defaultdict(int)
+    for department, table_name, *_ in current:
+        tables[department].add(table_name)
+        files[department] += 1
+    departments = []
+    for dept in sorted(tables, key=lambda d: list(contract.departments).index(d)):
+        table_order = [t.name for t in contract.tables_of(dept)]
+        titles = tuple(contract.tables[t].title_zh for t in sorted(tables[dept], key=table_order.index))
+        departments.append(DepartmentSource(contract.departments[dept]["name_zh"], titles, files[dept]))
+    periods = sorted({r[2] for r in current}, key=period_end_month)
+    rejected = sum(r[5] for r in current)
+    return SourceSummary(
+        departments=tuple(departments),
+        first_period=periods[0] if periods else None,
+        last_period=periods[-1] if periods else None,
+        files_received=len(rows),
+        files_current=len(current),
+        files_partial=sum(1 for r in rows if r[3] == "PARTIAL"),
+        files_superseded=sum(1 for r in rows if r[3] == "SUPERSEDED"),
+        files_duplicate=sum(1 for r in rows if r[3] == "DUPLICATE"),
+        files_not_loaded=sum(1 for r in rows if r[3] in ("FAILED", "REFUSED")),
+        rows_loaded=sum(r[4] for r in current),
+        rows_rejected=None if 0 < rejected < SUPPRESSION_THRESHOLD else rejected,
+    )
+
+
+def _source_notes(contract: Contract) -> dict[str, tuple[str, ...]]:
+    """Indicator -> '民政局社区基本信息台账'-style source names."""
+    notes = {}
+    for code, table_names in INDICATOR_SOURCES.items():
+        notes[code] = tuple(
+            contract.departments[contract.tables[t].department]["name_zh"] + contract.tables[t].title_zh
+            for t in table_names
+        )
+    return notes
+
+
+def load_annual_report(
+    con: duckdb.DuckDBPyConnection, year: str, contract: Contract, area_code: str | None = None
+) -> AnnualReport:
+    if not YEAR_RE.fullmatch(year):
+        raise ReportDataError(f"year must be four digits, got {year!r}")
+    previous_year = str(int(year) - 1)
+    code, name, level = _resolve_area(con, area_code)
+    defs = _indicator_defs(con)
+    units = {c: d.unit for c, d in defs.items()}
+    quarter_periods = [f"{year}-{m}" for m in QUARTER_END_MONTHS]
+    children = _children(con, code, level)
+    figures = _figures(
+        con, [code, *(c for c, _ in children)], [year, previous_year, *quarter_periods]
+    )
+
+    def figure(area: str, period: str, indicator: str) -> Figure:
+        return figures.get((area, period, indicator), MISSING_FIGURE)
+
+    current = {c: figure(code, year, c) for c in REPORT_INDICATORS}
+    if not any(f.shown or f.suppressed for f in current.values()):
+        raise ReportDataError(f"marts.fct_indicator_values holds no {year} values for {name}")
+    previous = {c: figure(code, previous_year, c) for c in REPORT_INDICATORS}
+
+    rows = tuple(
+        AreaRow(
+            name=child_name,
+            figures={c: figure(child_code, year, c) for c in REPORT_INDICATORS},
+        )
+        for child_code, child_name in children
+        # A sub-area with no row at all this year (e.g. dissolved earlier) does not belong in the table.
+        if any((child_code, year, c) in figures for c in REPORT_INDICATORS)
+    )
+
+    quarterly = {c: tuple(figure(code, p, c) for p in quarter_periods) for c in REPORT_INDICATORS}
+    within_year: dict[str, Movement | None] = {}
+    for c, series in quarterly.items():
+        shown = [(p, v) for p, f in zip(quarter_periods, series) if (v := _value(f)) is not None]
+        within_year[c] = None
+        if len(shown) >= 2:
+            (p0, v0), (p1, v1) = shown[0], shown[-1]
+            within_year[c] = Movement(p0, v0, p1, v1, compare_values(v1, v0, units[c]))
+
+    return AnnualReport(
+        year=year,
+        previous_year=previous_year,
+        area_name=name,
+        area_level=level,
+        indicators=defs,
+        current=current,
+        previous=previous,
+        year_on_year={c: compare(_value(current[c]), _value(previous[c]), units[c]) for c in REPORT_INDICATORS},
+        against_standard={
+            c: compare(_value(current[c]), defs[c].standard_value, units[c]) for c in REPORT_INDICATORS
+        },
+        children=rows,
+        spreads={c: spread(rows, current[c], c, units[c]) for c in REPORT_INDICATORS},
+        quarter_periods=tuple(quarter_periods),
+        quarterly=quarterly,
+        within_year=within_year,
+        sources=_source_summary(con, year, contract),
+        source_notes=_source_notes(contract),
+    )
