@@ -342,14 +342,20 @@ class FileLoader:
             _insert_rows(con, table, storage, batch)
 
     def _insert_issues(self, con: duckdb.DuckDBPyConnection, file_id: str, outcome: FileOutcome) -> None:
-        for target, issues in (("rejected_rows", outcome.rejects), ("row_warnings", outcome.warnings)):
-            if issues:
-                frame = pd.DataFrame(
-                    [(file_id, i.line_number, i.column, i.reason, i.masked_value, i.message) for i in issues],
-                    columns=["file_id", "line_number", "column_name", "reason_code", "masked_value", "message"],
-                )
+        # Masked values are kept for rejected rows only: a warning's row is loaded, so the auditor
+        # needs the line and the reason, and personal data stays in exactly one audited column.
+        frames = {
+            "rejected_rows": pd.DataFrame(
+                [(file_id, i.line_number, i.column, i.reason, i.masked_value, i.message) for i in outcome.rejects],
+                columns=["file_id", "line_number", "column_name", "reason_code", "masked_value", "message"]),
+            "row_warnings": pd.DataFrame(
+                [(file_id, i.line_number, i.column, i.reason, i.message) for i in outcome.warnings],
+                columns=["file_id", "line_number", "column_name", "reason_code", "message"]),
+        }
+        for target, frame in frames.items():
+            if len(frame):
                 con.register("issues_frame", frame)
-                con.execute(f"insert into audit.{target} select * from issues_frame")
+                con.execute(f"insert into audit.{target} by name select * from issues_frame")
                 con.unregister("issues_frame")
 
     def _insert_ledger(self, con: duckdb.DuckDBPyConnection, d: Delivery, fp: Fingerprint,

@@ -60,7 +60,6 @@ AUDIT_DDL = (
         line_number integer,
         column_name varchar,
         reason_code varchar not null,
-        masked_value varchar,
         message varchar
     )
     """,
