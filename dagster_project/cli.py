@@ -55,10 +55,13 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.instance import ensure_dagster_home
 
     ensure_dagster_home(settings)
-    dagster = Path(sys.executable).with_name("dagster")
-    cmd = [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", args.host, "-p", str(args.port)]
+    bin_dir = Path(sys.executable).parent
+    cmd = [str(bin_dir / "dagster"), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
+           "-h", args.host, "-p", str(args.port)]
+    # `dagster dev` prepares the dbt project with the dbt found on PATH: make it this environment's.
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C to stop)")
-    return subprocess.call(cmd, cwd=PROJECT_ROOT, env=os.environ.copy())
+    return subprocess.call(cmd, cwd=PROJECT_ROOT, env=env)
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:

@@ -6,7 +6,8 @@ from dagster_dbt import get_asset_key_for_model
 from dagster_project.ingest.assets import inbox_receipts, ingest_assets, ingest_key
 from dagster_project.ingest.sensors import inbox_sensor
 from dagster_project.lib.contract import load_contract
-from dagster_project.partitions import monthly_partitions, partitions_for, quarterly_partitions
+from dagster_project.ingest.jobs import ingest_monthly_job, ingest_quarterly_job, receipts_job
+from dagster_project.partitions import partitions_for
 from dagster_project.quality.assets import build_gx_asset_check
 from dagster_project.reporting.assets import PUBLISHED_MARTS, build_publication_assets
 from dagster_project.transform.assets import dbt_resource, govwh_dbt_models
@@ -18,20 +19,6 @@ gx_checks = [build_gx_asset_check(t.name, ingest_key(t.name), partitions_for(t))
 mart_keys = [get_asset_key_for_model([govwh_dbt_models], name) for name in PUBLISHED_MARTS]
 reporting_snapshot, annual_report = build_publication_assets(mart_keys)
 
-
-def _ingest_selection(cadence: str) -> dg.AssetSelection:
-    return dg.AssetSelection.assets(*[ingest_key(t.name) for t in contract.tables.values() if t.cadence == cadence])
-
-
-ingest_monthly_job = dg.define_asset_job(
-    "ingest_monthly_job", selection=_ingest_selection("monthly"), partitions_def=monthly_partitions,
-    description="Load and validate the monthly extracts of one month.")
-ingest_quarterly_job = dg.define_asset_job(
-    "ingest_quarterly_job", selection=_ingest_selection("quarterly"), partitions_def=quarterly_partitions,
-    description="Load and validate the quarterly extracts delivered in one quarter-end month.")
-receipts_job = dg.define_asset_job(
-    "receipts_job", selection=dg.AssetSelection.assets(inbox_receipts),
-    description="Record refused deliveries and batch manifests.")
 model_job = dg.define_asset_job(
     "model_job", selection=dg.AssetSelection.assets(govwh_dbt_models, reporting_snapshot),
     description="Build and test the dbt models, then publish the read-only reporting snapshot.")

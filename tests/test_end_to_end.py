@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -185,6 +186,7 @@ def test_second_run_finds_nothing_new(pipeline) -> None:
 def test_definitions_load() -> None:
     from dagster_project.definitions import defs
 
+    dg.Definitions.validate_loadable(defs)  # resolves every job, sensor and schedule as the UI does
     repo = defs.get_repository_def()
     keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
     assert {"raw/ps_resident", "raw/ss_insurance", "publish/reporting_snapshot", "reports/annual_report"} <= keys

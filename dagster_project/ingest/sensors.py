@@ -10,6 +10,7 @@ import hashlib
 import dagster as dg
 
 from dagster_project.ingest.assets import RECEIPTS_KEY, ingest_key
+from dagster_project.ingest.jobs import INGEST_JOBS, receipts_job
 from dagster_project.ingest.service import pending_partitions, receipts
 from dagster_project.lib.contract import load_contract
 from dagster_project.lib.settings import Settings
@@ -21,7 +22,7 @@ def _digest(text: str) -> str:
 
 @dg.sensor(
     name="inbox_sensor",
-    target=dg.AssetSelection.groups("ingest"),
+    jobs=[*INGEST_JOBS.values(), receipts_job],
     minimum_interval_seconds=60,
     description="Watches GOVWH_INBOX for new or corrected departmental extracts.",
 )
@@ -30,6 +31,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     contract = load_contract()
     requests = [
         dg.RunRequest(
+            job_name=INGEST_JOBS[contract.tables[work.table].cadence].name,
             run_key=_digest(work.run_key),
             asset_selection=[ingest_key(work.table)],
             partition_key=work.period,
@@ -40,5 +42,6 @@ def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     other = receipts(settings.inbox, contract)
     if other:
         stamps = "|".join(f"{d.rel_path}:{d.path.lstat().st_mtime_ns}" for d in other)
-        requests.append(dg.RunRequest(run_key=_digest("receipts|" + stamps), asset_selection=[RECEIPTS_KEY]))
+        requests.append(dg.RunRequest(job_name=receipts_job.name, run_key=_digest("receipts|" + stamps),
+                                      asset_selection=[RECEIPTS_KEY]))
     return dg.SensorResult(run_requests=requests)
