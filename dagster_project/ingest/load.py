@@ -291,6 +291,7 @@ class FileLoader:
         seen_rows: set[int] = set()
         seen_keys: dict[tuple, int] = {}
         batch: list[tuple] = []
+        positions = [(table.headers[h].name, pos) for h, pos in header.columns.items()]
         for record in records:
             outcome.rows_physical += 1
             cells = record.cells
@@ -316,8 +317,7 @@ class FileLoader:
                                              "exact duplicate of an earlier row: skipped"))
                 continue
             seen_rows.add(row_hash)
-            raw = {table.headers[h].name: (cells[pos] if pos < len(cells) else None)
-                   for h, pos in header.columns.items()}
+            raw = {name: (cells[pos] if pos < len(cells) else None) for name, pos in positions}
             result = validator.validate(record.line_number, raw)
             outcome.warnings.extend(result.warnings)
             if result.rejects:

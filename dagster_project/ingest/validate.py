@@ -6,7 +6,7 @@ without rejecting the row. Personal data leaves this module only as a pseudonym 
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -50,6 +50,30 @@ class Issue:
     message: str
 
 
+# Checks whose outcome depends on the cell alone are remembered per column: extracts repeat the same
+# community codes, dates and enum values on most rows. Personal identifiers are unique, never cached.
+_UNCACHED_TYPES = frozenset({"resident_id", "name", "phone"})
+_CACHE_LIMIT = 50_000
+
+
+_DATE_FIELDS = {"%Y": r"(?P<year>\d{4})", "%m": r"(?P<month>\d{1,2})", "%d": r"(?P<day>\d{1,2})"}
+
+
+def _date_pattern(fmt: str) -> re.Pattern[str]:
+    """A strptime format of the contract as an anchored regex (strptime itself is slow per call)."""
+    parts = re.split(r"(%[Ymd])", fmt)
+    return re.compile("".join(_DATE_FIELDS.get(p, re.escape(p)) for p in parts), re.ASCII)
+
+
+@dataclass(frozen=True)
+class _CellOutcome:
+    missing: bool
+    parsed: Any
+    values: dict[str, Any]
+    rejects: tuple[Issue, ...]
+    warnings: tuple[Issue, ...]
+
+
 @dataclass
 class RowResult:
     values: dict[str, Any] = field(default_factory=dict)
@@ -78,7 +102,8 @@ class RowValidator:
         self.from_xlsx = from_xlsx
         self.null_tokens = contract.settings.null_tokens
         self.masked = contract.settings.masked_patterns
-        self.date_formats = contract.settings.date_formats
+        self.date_patterns = tuple(_date_pattern(f) for f in contract.settings.date_formats)
+        self._cache: dict[str, dict[tuple[type, Cell], _CellOutcome]] = {c.name: {} for c in table.columns}
 
     # -- cells -------------------------------------------------------------------------------------
 
@@ -106,7 +131,9 @@ class RowValidator:
         parsed: dict[str, Any] = {}
         for column in self.table.columns:
             cell = raw.get(column.name)
-            if self._is_missing(column, cell):
+            outcome = None if column.type in _UNCACHED_TYPES else self._cached_outcome(column, cell)
+            missing = outcome.missing if outcome else self._is_missing(column, cell)
+            if missing:
                 required = not column.nullable and (
                     not column.required_when or self._applies(column.required_when, raw))
                 if required:
@@ -119,7 +146,13 @@ class RowValidator:
                 self._reject(result, line_number, column, "MUST_BE_EMPTY", cell,
                              f"{column.header} must be empty for this kind of record")
                 continue
-            parsed[column.name] = self._check_cell(result, line_number, column, cell)
+            if outcome is None:
+                parsed[column.name] = self._check_cell(result, line_number, column, cell)
+                continue
+            result.values.update(outcome.values)
+            result.rejects.extend(replace(i, line_number=line_number) for i in outcome.rejects)
+            result.warnings.extend(replace(i, line_number=line_number) for i in outcome.warnings)
+            parsed[column.name] = outcome.parsed
         if not result.rejects:
             self._cross_checks(result, line_number, parsed, raw)
         return result
@@ -142,6 +175,22 @@ class RowValidator:
     def _check_cell(self, result: RowResult, line: int, column: Column, cell: Cell) -> Any:
         handler = getattr(self, f"_cell_{column.type}")
         return handler(result, line, column, cell)
+
+    def _cached_outcome(self, column: Column, cell: Cell) -> _CellOutcome:
+        cache = self._cache[column.name]
+        key = (type(cell), cell)  # 1, 1.0 and True are equal keys otherwise
+        outcome = cache.get(key)
+        if outcome is None:
+            if self._is_missing(column, cell):
+                outcome = _CellOutcome(True, None, {}, (), ())
+            else:
+                scratch = RowResult()
+                parsed = self._check_cell(scratch, 0, column, cell)
+                outcome = _CellOutcome(False, parsed, scratch.values, tuple(scratch.rejects),
+                                       tuple(scratch.warnings))
+            if len(cache) < _CACHE_LIMIT:
+                cache[key] = outcome
+        return outcome
 
     # -- one handler per contract type ---------------------------------------------------------------
 
@@ -314,11 +363,13 @@ class RowValidator:
             # Only a spreadsheet cell can hold a serial date; a CSV number like 20250701 is text.
             return EXCEL_EPOCH + timedelta(days=int(cell)) if self.from_xlsx and cell == int(cell) else None
         text = unicodedata.normalize("NFKC", str(cell)).strip()
-        for fmt in self.date_formats:
-            try:
-                return datetime.strptime(text, fmt).date()
-            except ValueError:
-                continue
+        for pattern in self.date_patterns:
+            m = pattern.fullmatch(text)
+            if m:
+                try:
+                    return date(int(m["year"]), int(m["month"]), int(m["day"]))
+                except ValueError:
+                    return None  # the right shape but no such day (2025-02-30)
         return None
 
     def _cell_date(self, result: RowResult, line: int, column: Column, cell: Cell) -> date | None:

@@ -108,7 +108,7 @@ class Table:
     columns: tuple[Column, ...]
     checks: tuple[Check, ...] = ()
 
-    @property
+    @functools.cached_property
     def headers(self) -> dict[str, Column]:
         return {c.header: c for c in self.columns}
 

@@ -90,3 +90,21 @@ def test_numeric_id_cell_in_xlsx_is_rejected(govwh_env: Path) -> None:
     [outcome] = ingest_partition(make_loader(settings), settings.inbox, "ca_worker", "2025-03")
     assert [(r.line_number, r.reason) for r in outcome.rejects] == [(3, "ID_NUMERIC_CELL")]
     assert outcome.rows_loaded == 4
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2025-07-01", "2025-07-01"), ("2025/7/1", "2025-07-01"), ("2025年7月1日", "2025-07-01"),
+    ("20250701", "2025-07-01"), ("２０２５-０７-０１", "2025-07-01"), ("2025.7.1", "2025-07-01"),
+    ("2025-02-30", None), ("07/01/2025", None), ("2025-7", None), ("2025-07-01 12:00", None),
+])
+def test_dates_parse_only_in_contract_formats(text: str, expected: str | None) -> None:
+    from datetime import date
+
+    from dagster_project.ingest.validate import RowValidator
+    from dagster_project.lib.pseudonym import Pseudonymiser
+
+    contract = load_contract()
+    validator = RowValidator(contract, contract.tables["ps_case"], date(2025, 7, 1), date(2025, 7, 31),
+                             Pseudonymiser(b"k" * 32), None, from_xlsx=False)
+    parsed = validator.parse_date(text)
+    assert (parsed.isoformat() if parsed else None) == expected
