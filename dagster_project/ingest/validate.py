@@ -285,28 +285,25 @@ class RowValidator:
         text = column.synonyms.get(text, text)
         return text if text in column.values else None
 
-    def _cell_enum(self, result: RowResult, line: int, column: Column, cell: Cell) -> str | None:
-        parts = str(cell).split(column.multi) if column.multi else [str(cell)]
+    def _enum_values(self, result: RowResult, line: int, column: Column, cell: Cell, parts: list[str],
+                     joiner: str) -> str | None:
         values = [self._enum_value(column, p) for p in parts]
         if any(v is None for v in values):
             self._reject(result, line, column, "ENUM", cell,
-                         f"{column.header} must be one of {'/'.join(column.values)}")
+                         f"{column.header}: each value must be one of {'/'.join(column.values)}")
             return None
-        value = "、".join(values)  # type: ignore[arg-type]
+        value = joiner.join(values)  # type: ignore[arg-type]
         result.values[column.name] = value
         return value
+
+    def _cell_enum(self, result: RowResult, line: int, column: Column, cell: Cell) -> str | None:
+        parts = str(cell).split(column.multi) if column.multi else [str(cell)]
+        return self._enum_values(result, line, column, cell, parts, "、")
 
     def _cell_list(self, result: RowResult, line: int, column: Column, cell: Cell) -> str | None:
         text = unicodedata.normalize("NFKC", str(cell))
         parts = [p.strip() for p in re.split(r"[;,、]", text) if p.strip()]
-        values = [self._enum_value(column, p) for p in parts]
-        if any(v is None for v in values):
-            self._reject(result, line, column, "ENUM", cell,
-                         f"{column.header} items must be among {'/'.join(column.values)}")
-            return None
-        value = ";".join(values)  # type: ignore[arg-type]
-        result.values[column.name] = value
-        return value
+        return self._enum_values(result, line, column, cell, parts, ";")
 
     def _cell_bool(self, result: RowResult, line: int, column: Column, cell: Cell) -> bool | None:
         text = unicodedata.normalize("NFKC", str(cell)).strip()
