@@ -4,19 +4,42 @@ import argparse
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from dagster_project.lib.paths import PROJECT_ROOT
 from dagster_project.lib.settings import Settings
 
 
+# The generator's scales (sources.generator.SCALES), named here so that building the parser does not
+# import the generator.
+GENERATOR_SCALES = ("tiny", "demo", "city", "province")
+
+
+def _defect_rate(text: str) -> float:
+    rate = float(text)
+    if not 0 <= rate <= 0.1:
+        raise argparse.ArgumentTypeError("the defect rate is a share of rows between 0 and 0.1")
+    return rate
+
+
 def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
     from sources.generator import generate
 
-    summary = generate(settings.inbox, scale=args.scale, start=args.start, months=args.months, seed=args.seed)
-    rows = ", ".join(f"{table} {count}" for table, count in summary.rows.items())
-    print(f"generated {len(summary.files)} files ({summary.communities} communities, "
-          f"{summary.residents or 0} residents; rows: {rows}) into {settings.inbox}")
+    began = time.perf_counter()
+    # `demo` calls this with scale, start, months and seed only.
+    summary = generate(settings.inbox, scale=args.scale, start=args.start, months=args.months,
+                       seed=args.seed, defects=getattr(args, "defects", 0.0),
+                       jobs=getattr(args, "jobs", None))
+    rows = sum(summary.rows.values())
+    print(f"generated {len(summary.files)} files, {rows:,} rows ({summary.communities:,} communities, "
+          f"{summary.residents or 0:,} residents) into {settings.inbox} "
+          f"in {time.perf_counter() - began:.1f} s")
+    if summary.truth is not None:
+        print(f"defects: {summary.defects:,} listed in {summary.truth}")
+    if summary.later:
+        print(f"corrected deliveries to copy into the inbox after a first load: "
+              f"{summary.later[0].parents[2]}")
     return 0
 
 
@@ -83,10 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="write synthetic departmental extracts into the inbox")
-    gen.add_argument("--scale", default="tiny", choices=["tiny", "demo"])
+    gen.add_argument("--scale", default="tiny", choices=GENERATOR_SCALES,
+                     help="tiny (tests), demo (~100k residents), city (~2.5M), province (~25M)")
     gen.add_argument("--start", default="2025-01", help="first month, YYYY-MM")
     gen.add_argument("--months", type=int, default=12)
     gen.add_argument("--seed", type=int, default=20251)
+    gen.add_argument("--defects", type=_defect_rate, default=0.0, metavar="RATE",
+                     help="spoil this share of rows (and some whole files) as documented, and write "
+                          "the truth file <inbox>_truth.csv beside the inbox")
+    gen.add_argument("--jobs", type=int, help="processes (default: all CPUs for large cities)")
     gen.set_defaults(func=cmd_generate)
 
     run = sub.add_parser("run", help="materialise the graph headless for the periods in the inbox")

@@ -11,8 +11,10 @@ import dagster as dg
 
 from dagster_project.lib.settings import Settings
 from dagster_project.lib.warehouse import Warehouse
-from dagster_project.quality.checks import to_check_result
+from dagster_project.quality.checks import CHECK_NAME, to_check_result
+from dagster_project.quality.data_docs import data_docs_dir, publish_validation
 from dagster_project.quality.gx_runner import record_outcome, validate_partition
+from dagster_project.quality.suites import ERROR, suite_description
 
 
 def build_gx_asset_check(table: str, asset_key: dg.AssetKey,
@@ -26,19 +28,24 @@ def _gx_check(table: str, asset_key: dg.AssetKey,
               partitions_def: dg.PartitionsDefinition) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=asset_key,
-        name="gx_suite",
+        name=CHECK_NAME,
         blocking=True,
         partitions_def=partitions_def,
         pool="warehouse_writer",
-        description=f"Great Expectations suite expectations/{table}.json on the period's current rows; "
-                    "an error-severity failure stops everything downstream.",
+        description=f"{suite_description(table)} Suite expectations/{table}.json; an error-severity "
+                    "failure stops everything downstream.",
     )
     def _gx_suite(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         settings = Settings.from_env()
         period = context.partition_key
+        # The Data Docs are written under the writer lock too, so two runs never interleave the index.
         with Warehouse(settings.warehouse_path).writer() as con:
             outcome = validate_partition(con, table, period, context.run.run_id)
             record_outcome(con, outcome)
-        return to_check_result(outcome, asset_key)
+            page = publish_validation(data_docs_dir(settings.audit_dir), outcome)
+        for failure in outcome.failures:
+            log = context.log.error if failure.severity == ERROR else context.log.warning
+            log(f"{table} {period}: {failure.expectation} failed ({failure.severity}): {failure.observed}")
+        return to_check_result(outcome, asset_key, data_docs_url=page.as_uri())
 
     return _gx_suite

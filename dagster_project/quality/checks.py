@@ -1,22 +1,13 @@
-"""The GX suite of a table as a Dagster asset check on its ingest asset.
+"""The outcome of a GX suite as the result of a Dagster asset check on its ingest asset.
 
-The ingest asset declares the spec and yields the result after validating the partition it loaded;
-both are plain functions of the suite file and the outcome, so they are tested without Dagster runs.
+A plain function of the outcome, so it is tested without Dagster runs.
 """
 
 import dagster as dg
 
 from dagster_project.quality.gx_runner import SuiteOutcome
-from dagster_project.quality.suites import suite_description
 
 CHECK_NAME = "gx_suite"
-
-
-def gx_check_spec(table: str, asset_key: dg.AssetKey) -> dg.AssetCheckSpec:
-    """Blocking: an error-severity failure stops everything built from the partition."""
-    return dg.AssetCheckSpec(
-        name=CHECK_NAME, asset=asset_key, blocking=True, description=suite_description(table)
-    )
 
 
 def to_check_result(

@@ -1,5 +1,23 @@
 """Everything this project needs to know about Great Expectations' quirks, in one place.
 
+GX reaches DuckDB through SQLAlchemy (duckdb-engine). GX 1.x has no DuckDB dialect, so three of its
+internals are adjusted here, and tests/quality/test_gx_compat.py fails loudly if an upgrade moves them:
+
+* Persisted connection. GX runs a query, closes the pooled connection and only then fetches the rows;
+  closing rolls the DuckDB connection back, which discards the pending result ("list index out of
+  range" from every metric). GX keeps one connection open for the dialects listed in
+  sqlalchemy_execution_engine._PERSISTED_CONNECTION_DIALECTS, so duckdb joins that list. GX reads
+  `.value` from each entry, hence the str subclass.
+* Regex. GX builds regex conditions per dialect and gives up on unknown ones ("Regex is not supported
+  for dialect duckdb"). Each metric module imports the builder by name, so every importer is patched
+  to use DuckDB's regexp_matches, which searches like pandas' str.contains and PostgreSQL's `~`.
+* Release. GX keeps that connection and a pooled engine on the datasource for the life of the
+  context; both are closed when a validation ends (duckdb_datasource). GX's connection is a cursor of
+  the caller's, and DuckDB closes a connection's cursors with it, so GX can never hold the warehouse
+  file (and lock out the dbt subprocess) beyond the writer's own connection.
+
+Other quirks:
+
 * GX reads GX_ANALYTICS_ENABLED when it is imported, so the variable is set before the first import,
   and the import itself (several seconds) happens only when a suite is first validated or built.
 * An ephemeral context prints a progress bar per validation unless told not to.
@@ -7,26 +25,51 @@
   an expectation on the way in must fail loudly instead.
 * A failed metric surfaces as exception_info, either flat or keyed by metric ID depending on where
   it failed; exception_message reads both.
-* With pandas 3, DuckDB dates arrive as datetime64[us]; GX only compares datetime64[ns] columns
-  vectorised (and about 7x faster), so date columns are cast before validation.
-* GX coerces a bare ISO date bound ('1900-01-01') to datetime.date, which pandas refuses to compare
-  with a datetime64 column: the expectation then errors out instead of judging. Date bounds are
-  therefore written as midnight datetimes, in suite files and in suite parameters alike.
 """
 
+import contextlib
 import copy
 import functools
+import importlib
 import os
-from datetime import date
+import uuid
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import duckdb
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.core.expectation_validation_result import ExpectationValidationResult
     from great_expectations.data_context import AbstractDataContext
+    from great_expectations.datasource.fluent import SQLDatasource
+
+DUCKDB_DIALECT = "duckdb"
+
+# The GX metric modules that import get_dialect_regex_expression by name.
+REGEX_METRIC_MODULES = (
+    "great_expectations.expectations.metrics.column_map_metrics.column_values_match_regex",
+    "great_expectations.expectations.metrics.column_map_metrics.column_values_not_match_regex",
+    "great_expectations.expectations.metrics.column_map_metrics.column_values_match_regex_list",
+    "great_expectations.expectations.metrics.column_map_metrics.column_values_not_match_regex_list",
+    "great_expectations.expectations.metrics.column_aggregate_metrics.column_values_match_regex_values",
+    "great_expectations.expectations.metrics.column_aggregate_metrics.column_values_not_match_regex_values",
+)
+REGEX_BUILDER = "get_dialect_regex_expression"
+
+
+class GxCompatibilityError(RuntimeError):
+    """A GX internal this module adjusts has moved: the installed GX needs the workarounds revisited."""
+
+
+class _DialectName(str):
+    """A dialect name shaped like GX's GXSqlDialect members, which GX reads through `.value`."""
+
+    @property
+    def value(self) -> str:
+        return str(self)
 
 
 @functools.cache
@@ -34,7 +77,45 @@ def import_gx() -> ModuleType:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"  # no usage reports leave a warehouse holding personal data
     import great_expectations
 
+    _install_duckdb_workarounds()
     return great_expectations
+
+
+def _install_duckdb_workarounds() -> None:
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as engine_module
+
+    persisted = getattr(engine_module, "_PERSISTED_CONNECTION_DIALECTS", None)
+    if not isinstance(persisted, tuple):
+        raise GxCompatibilityError(
+            "great_expectations.execution_engine.sqlalchemy_execution_engine._PERSISTED_CONNECTION_DIALECTS "
+            "is gone: GX would close DuckDB connections before fetching their results"
+        )
+    if DUCKDB_DIALECT not in persisted:
+        engine_module._PERSISTED_CONNECTION_DIALECTS = (*persisted, _DialectName(DUCKDB_DIALECT))
+
+    for name in REGEX_METRIC_MODULES:
+        module = importlib.import_module(name)
+        builder = getattr(module, REGEX_BUILDER, None)
+        if builder is None:
+            raise GxCompatibilityError(f"{name}.{REGEX_BUILDER} is gone: regex expectations on DuckDB")
+        if not getattr(builder, "handles_duckdb", False):
+            setattr(module, REGEX_BUILDER, _with_duckdb_regex(builder))
+
+
+def _with_duckdb_regex(builder: Callable[..., Any]) -> Callable[..., Any]:
+    import sqlalchemy as sa
+
+    @functools.wraps(builder)
+    def build(
+        column: "sa.ColumnClause", regex: str, dialect: Any, positive: bool = True
+    ) -> "sa.ColumnElement[bool] | None":
+        if getattr(dialect, "name", None) != DUCKDB_DIALECT:
+            return builder(column, regex, dialect, positive)
+        matches = sa.func.regexp_matches(column, sa.literal(regex))
+        return matches if positive else sa.not_(matches)
+
+    build.handles_duckdb = True  # type: ignore[attr-defined]
+    return build
 
 
 def ephemeral_context() -> "AbstractDataContext":
@@ -45,6 +126,44 @@ def ephemeral_context() -> "AbstractDataContext":
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context
+
+
+@contextlib.contextmanager
+def duckdb_datasource(
+    context: "AbstractDataContext", con: duckdb.DuckDBPyConnection
+) -> Iterator["SQLDatasource"]:
+    """A GX SQL datasource whose one connection is a cursor of `con`, removed again afterwards.
+
+    A cursor shares `con`'s database instance, so GX sees the warehouse as the caller does without
+    opening the file a second time: duckdb-engine's own `duckdb:///path` would open it with a
+    different configuration, which DuckDB refuses within one process, and a second process is
+    locked out by the writer anyway.
+    """
+    import_gx()
+    from duckdb_engine import ConnectionWrapper
+
+    name = f"warehouse_{uuid.uuid4().hex}"
+    datasource = context.data_sources.add_sql(
+        name,
+        connection_string=f"{DUCKDB_DIALECT}://",
+        kwargs={"creator": lambda: ConnectionWrapper(con.cursor())},
+    )
+    try:
+        yield datasource
+    finally:
+        _release(datasource)
+        context.data_sources.delete(name)
+
+
+def _release(datasource: "SQLDatasource") -> None:
+    execution_engine = datasource._execution_engine  # created lazily by the first batch
+    if execution_engine is not None:
+        if execution_engine._connection is not None:
+            execution_engine._connection.close()
+            execution_engine._connection = None
+        execution_engine.engine.dispose()
+    if datasource._engine is not None:
+        datasource._engine.dispose()
 
 
 def suite_from_json(data: dict[str, Any]) -> "ExpectationSuite":
@@ -66,23 +185,3 @@ def exception_message(result: "ExpectationValidationResult") -> str | None:
         if isinstance(entry, dict) and entry.get("raised_exception"):
             return str(entry.get("exception_message"))
     return None
-
-
-def frame_for_gx(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cast date columns to datetime64[ns], the only datetime unit GX compares vectorised."""
-    casts = {
-        name: "datetime64[ns]"
-        for name, dtype in frame.dtypes.items()
-        if pd.api.types.is_datetime64_dtype(dtype) and dtype != "datetime64[ns]"
-    }
-    return frame.astype(casts) if casts else frame
-
-
-def date_bound(day: date) -> pd.Timestamp:
-    """A date as a bound GX can compare with a datetime64[ns] column (its midnight)."""
-    return pd.Timestamp(day)
-
-
-def date_bound_literal(day: date) -> str:
-    """The same bound as written in a suite file: '1900-01-01T00:00:00', never '1900-01-01'."""
-    return date_bound(day).isoformat()

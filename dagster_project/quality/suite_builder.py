@@ -11,6 +11,15 @@ error and blocks the models. Value sets, ranges, dates and conditional requireme
 ingestion already rejects such rows, so a failure here points at a defect to investigate, not at data
 that must be held back.
 
+Table-level rules come on top: the row count against the previous delivery of the same table (an error
+for snapshots, where a halved extract means lost data; a warning for monthly events, which swing), and
+cross-department reconciliations (warnings: a disagreement between departments is a finding for the
+auditor and the reports, not a reason to hold the data back). A reconciliation is an
+UnexpectedRowsExpectation whose SQL reads the other department's latest current delivery at or before
+the batch's period; it returns nothing while that department has delivered nothing to compare with.
+Every such query joins, so GX substitutes `{batch}` as a bare subquery the query aliases itself (GX
+adds its own alias to `{batch}` in queries without a join).
+
 The contract's `sex_matches_id` check is deliberately absent: a mismatch is legitimate (sex can change
 while the ID stays), and ingestion already records each one in audit.row_warnings.
 """
@@ -18,7 +27,7 @@ while the ID stays), and ingestion already records each one in audit.row_warning
 import argparse
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,14 +35,19 @@ from typing import TYPE_CHECKING, Any
 from dagster_project.lib.contract import ID_DERIVED_COLUMNS, Column, Contract, Table, load_contract
 from dagster_project.lib.paths import EXPECTATIONS_DIR
 from dagster_project.lib.pseudonym import PID_HEX_CHARS
-from dagster_project.quality.gx_compat import date_bound_literal, import_gx
+from dagster_project.lib.warehouse import CURRENT_STATUSES
+from dagster_project.quality.gx_compat import import_gx
 from dagster_project.quality.suites import (
+    CHECK_KEY,
     ERROR,
     GX_SEVERITY,
     PERIOD_END,
-    PERIOD_START,
     PERIOD_YEAR,
+    PREVIOUS_ROWS_MAX,
+    PREVIOUS_ROWS_MIN,
+    ROW_COUNT_CHANGE_KEY,
     WARNING,
+    RowCountChange,
     Severity,
     suite_path,
 )
@@ -56,15 +70,40 @@ CODE_BODIES = {"division": "[0-9]{12}", "district": "[0-9]{6}", "uscc": USCC_BOD
 # Codes other tables join on: a malformed one silently drops its rows from every aggregate.
 JOIN_CODE_TYPES = frozenset({"division", "district"})
 
+# A snapshot is the whole population as at the month end: a fifth fewer rows than last time is lost
+# data, half as many again a duplicated or merged file. Events follow the month's activity, so they
+# only warn, with room for seasons and for the noise of small counts.
+SNAPSHOT_ROW_COUNT_CHANGE = RowCountChange(min_ratio=0.8, max_ratio=1.5)
+EVENTS_ROW_COUNT_CHANGE = RowCountChange(min_ratio=0.6, max_ratio=1.8, noise_sigmas=3.0)
+ROW_COUNT_CHANGE_OVERRIDES = {
+    # Every standard ever set stays in the table: a new citywide standard adds a row per district.
+    "ss_min_wage": RowCountChange(min_ratio=0.8, max_ratio=None),
+}
 
-def _expect(kind: str, severity: Severity, notes: str, **kwargs: Any) -> "Expectation":
+# Civil affairs' self-reported households against the distinct 户号 of the public-security register:
+# the register lags moves by weeks, so small communities get an absolute allowance.
+HOUSEHOLDS_RELATIVE_TOLERANCE = 0.10
+HOUSEHOLDS_ABSOLUTE_TOLERANCE = 5
+# Enrolments paid by an employer: the schemes an employer code belongs on.
+EMPLOYEE_SCHEMES = ("城镇职工养老", "职工医疗", "失业", "工伤")
+ACTIVE_ENROLMENT = "参保缴费"
+# GB 32100: the first character is the registering authority, 5 for civil affairs (which registers
+# residents' committees); characters 3–8 are the registering county.
+CIVIL_AFFAIRS_AUTHORITY = "5"
+
+
+def _expect(
+    kind: str, severity: Severity, notes: str, meta: dict[str, Any] | None = None, **kwargs: Any
+) -> "Expectation":
     expectation_class = getattr(import_gx().expectations, kind)
     return expectation_class(
-        **kwargs, severity=GX_SEVERITY[severity], meta={"severity": severity, "notes": notes}
+        **kwargs,
+        severity=GX_SEVERITY[severity],
+        meta={"severity": severity, "notes": notes, **(meta or {})},
     )
 
 
-# Groups are non-capturing: GX matches with pandas' str.contains, which warns about capturing groups.
+# Groups are non-capturing, so a pattern means the same to DuckDB's RE2 and to Python's re.
 def _joined_pattern(body: str, separator: str) -> str:
     """A regex for one or more `body` items joined by `separator`."""
     sep = re.escape(separator)
@@ -90,13 +129,15 @@ def _table_shape(table: Table) -> Iterator["Expectation"]:
         column_set=[name for name, _ in table.storage_columns()],
         exact_match=True,
     )
-    yield _expect(
-        "ExpectTableRowCountToBeBetween",
-        ERROR,
-        "A loaded partition without current rows means the load lost them or the ledger marks an empty "
-        "file as current; indicators built on it would silently drop the whole table for the period.",
-        min_value=1,
-    )
+    # A quiet month may have no events at all; a sudden empty one is caught against the previous month.
+    if table.kind != "events":
+        yield _expect(
+            "ExpectTableRowCountToBeBetween",
+            ERROR,
+            "A loaded partition without current rows means the load lost them or the ledger marks an empty "
+            "file as current; indicators built on it would silently drop the whole table for the period.",
+            min_value=1,
+        )
     for lineage in ("file_id", "line_number"):
         yield _expect(
             "ExpectColumnValuesToNotBeNull",
@@ -247,28 +288,23 @@ def _range(column: Column) -> "Expectation":
 
 
 def _date(column: Column) -> "Expectation":
-    if column.in_period:
-        return _expect(
-            "ExpectColumnValuesToBeBetween",
-            WARNING,
-            f"{column.header} dates an event, which belongs to the period month it was delivered for.",
-            column=column.name,
-            min_value={"$PARAMETER": PERIOD_START},
-            max_value={"$PARAMETER": PERIOD_END},
-        )
     floor = f"{column.header} is not before {DATE_FLOOR.year}"
+    if column.in_period:
+        notes = (
+            f"{floor} and not after the end of the period month: it dates an event of that month, or an "
+            "earlier event re-sent because its status changed."
+        )
+    elif column.not_after_period_end:
+        notes = f"{floor} and not after the end of the period month: an extract as at the month end cannot hold later dates."
+    else:
+        notes = f"{floor}."
     return _expect(
         "ExpectColumnValuesToBeBetween",
         WARNING,
-        (
-            f"{floor} and not after the end of the period month: an extract as at the month end "
-            "cannot hold later dates."
-            if column.not_after_period_end
-            else f"{floor}."
-        ),
+        notes,
         column=column.name,
-        min_value=date_bound_literal(DATE_FLOOR),
-        max_value={"$PARAMETER": PERIOD_END} if column.not_after_period_end else None,
+        min_value=DATE_FLOOR.isoformat(),
+        max_value={"$PARAMETER": PERIOD_END} if column.in_period or column.not_after_period_end else None,
     )
 
 
@@ -334,6 +370,147 @@ def _row_checks(table: Table) -> Iterator["Expectation"]:
         )
 
 
+def _row_count_change(table: Table) -> "Expectation":
+    events = table.kind == "events"
+    policy = ROW_COUNT_CHANGE_OVERRIDES.get(
+        table.name, EVENTS_ROW_COUNT_CHANGE if events else SNAPSHOT_ROW_COUNT_CHANGE
+    )
+    allowed = f"{policy.min_ratio:.0%}" + (
+        f" to {policy.max_ratio:.0%}" if policy.max_ratio is not None else " or more"
+    )
+    noise = (
+        f" (or {policy.noise_sigmas:g} standard deviations of a random count, where that is wider)"
+        if policy.noise_sigmas
+        else ""
+    )
+    meaning = (
+        "events follow the month's activity, so a swing beyond that is recorded for the auditor, not blocked"
+        if events
+        else "a snapshot holds the whole population, so anything else is a truncated, halved or duplicated "
+        "extract, not a change in the city"
+    )
+    return _expect(
+        "ExpectTableRowCountToBeBetween",
+        WARNING if events else ERROR,
+        f"Rows within {allowed} of the previous current delivery of {table.name}{noise}; {meaning}. "
+        "The first delivery has nothing to compare with and passes.",
+        meta={CHECK_KEY: "vs_previous_delivery", ROW_COUNT_CHANGE_KEY: policy.as_meta()},
+        min_value={"$PARAMETER": PREVIOUS_ROWS_MIN},
+        max_value={"$PARAMETER": PREVIOUS_ROWS_MAX},
+    )
+
+
+def _sql_list(values: Sequence[str]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def _latest_delivery(contract: Contract, table: str, columns: Sequence[str]) -> str:
+    """SQL for `columns` of the current rows of `table` in its latest delivery up to the batch's period."""
+    stored = {name for name, _ in contract.tables[table].storage_columns()}
+    missing = [c for c in columns if c not in stored]
+    if missing:
+        raise ValueError(f"raw.{table} has no column {', '.join(missing)} for a reconciliation to read")
+    statuses = _sql_list(CURRENT_STATUSES)
+    return (
+        f"select {', '.join(f'r.{c}' for c in columns)}\n"
+        f"    from raw.{table} r\n"
+        "    join audit.load_ledger l on l.file_id = r.file_id\n"
+        f"    where l.status in ({statuses})\n"
+        "      and l.period = (\n"
+        "          select max(period) from audit.load_ledger\n"
+        f"          where table_name = '{table}' and status in ({statuses})\n"
+        "            and period <= (select max(period) from {batch}))"
+    )
+
+
+def _require_values(table: Table, column: str, values: Sequence[str]) -> None:
+    unknown = set(values) - set(table.column(column).values)
+    if unknown:
+        raise ValueError(f"{table.name}.{column} has no value {', '.join(sorted(unknown))} any more")
+
+
+def _reconcile(check: str, notes: str, query: str) -> "Expectation":
+    return _expect(
+        "UnexpectedRowsExpectation", WARNING, notes, meta={CHECK_KEY: check}, unexpected_rows_query=query
+    )
+
+
+def _households_vs_ps_register(contract: Contract) -> "Expectation":
+    register = _latest_delivery(contract, "ps_resident", ["community_code", "household_no"])
+    return _reconcile(
+        "households_vs_ps_register",
+        "Households reported by civil affairs (户数) per community agree with the public-security register "
+        "(distinct 户号 in its latest delivery up to this period) within "
+        f"{HOUSEHOLDS_RELATIVE_TOLERANCE:.0%} or {HOUSEHOLDS_ABSOLUTE_TOLERANCE} households, whichever is "
+        "more; a community the register does not know counts as 0. A disagreement is the CA-vs-PS gap the "
+        "reports discuss as a data-sharing problem.",
+        f"with ps_register as (\n    {register}\n),\n"
+        "ps_households as (\n"
+        "    select community_code, count(distinct household_no) as households\n"
+        "    from ps_register\n"
+        "    group by community_code\n"
+        ")\n"
+        "select b.file_id, b.line_number, b.community_code, b.households_reported,\n"
+        "    coalesce(p.households, 0) as ps_households\n"
+        "from {batch} b\n"
+        "left join ps_households p on p.community_code = b.community_code\n"
+        "where exists (select 1 from ps_register)\n"
+        "  and abs(b.households_reported - coalesce(p.households, 0))\n"
+        f"      > greatest({HOUSEHOLDS_ABSOLUTE_TOLERANCE}, "
+        f"{HOUSEHOLDS_RELATIVE_TOLERANCE} * coalesce(p.households, 0))",
+    )
+
+
+def _workers_in_resident_register(contract: Contract) -> "Expectation":
+    register = _latest_delivery(contract, "ps_resident", ["person_pid"])
+    return _reconcile(
+        "workers_in_ps_register",
+        "Every community worker is in the public-security resident register (its latest delivery up to "
+        "this period), matched on the ID pseudonym; a worker the register does not know is a gap in one "
+        "of the two departments' records.",
+        f"with ps_register as (\n    {register}\n)\n"
+        "select b.file_id, b.line_number, b.community_code\n"
+        "from {batch} b\n"
+        "left join ps_register p on p.person_pid = b.person_pid\n"
+        "where p.person_pid is null and b.person_pid is not null\n"
+        "  and exists (select 1 from ps_register)",
+    )
+
+
+def _worker_employers_are_committees(contract: Contract) -> "Expectation":
+    insurance = contract.tables["ss_insurance"]
+    _require_values(insurance, "insurance_type", EMPLOYEE_SCHEMES)
+    _require_values(insurance, "status", [ACTIVE_ENROLMENT])
+    roster = _latest_delivery(contract, "ca_worker", ["person_pid", "community_code"])
+    return _reconcile(
+        "worker_employers_are_committees",
+        "An active employee-scheme enrolment of a community worker (on the civil-affairs roster's latest "
+        "delivery up to this period) is paid by a residents' committee: an employer code registered by "
+        "civil affairs (authority 5) in the district of one of the worker's communities. Another employer "
+        "(a street office, a company, none) means the roster and the enrolment register disagree about "
+        "who employs the worker.",
+        f"with roster as (\n    {roster}\n)\n"
+        "select b.file_id, b.line_number, b.insurance_type, b.employer_uscc\n"
+        "from {batch} b\n"
+        "join (select distinct person_pid from roster) w on w.person_pid = b.person_pid\n"
+        f"where b.status = '{ACTIVE_ENROLMENT}'\n"
+        f"  and b.insurance_type in ({_sql_list(EMPLOYEE_SCHEMES)})\n"
+        "  and not exists (\n"
+        "      select 1 from roster r\n"
+        "      where r.person_pid = b.person_pid\n"
+        f"        and b.employer_uscc like '{CIVIL_AFFAIRS_AUTHORITY}%'\n"
+        "        and substr(b.employer_uscc, 3, 6) = left(r.community_code, 6))",
+    )
+
+
+# The suite that holds each reconciliation is the one whose rows it lists.
+RECONCILIATIONS: dict[str, tuple[Callable[[Contract], "Expectation"], ...]] = {
+    "ca_community": (_households_vs_ps_register,),
+    "ca_worker": (_workers_in_resident_register,),
+    "ss_insurance": (_worker_employers_are_committees,),
+}
+
+
 def build_suite(table: Table, contract: Contract) -> "ExpectationSuite":
     department = contract.departments[table.department]["name_zh"]
     expectations = [
@@ -346,14 +523,17 @@ def build_suite(table: Table, contract: Contract) -> "ExpectationSuite":
             for expectation in (*_presence(table, column), *_values(table, column))
         ),
         *_row_checks(table),
+        _row_count_change(table),
+        *(reconciliation(contract) for reconciliation in RECONCILIATIONS.get(table.name, ())),
     ]
+    reconciled = " and reconciliation with the other departments" if table.name in RECONCILIATIONS else ""
     return import_gx().ExpectationSuite(
         name=table.name,
         expectations=expectations,
         notes=(
             f"{table.title_zh} ({table.name}, {department}): columns, keys, required values, value sets, "
-            f"ranges and code formats from extract contract v{contract.version}, checked on the current "
-            "rows of one period."
+            f"ranges and code formats from extract contract v{contract.version}, row count against the "
+            f"previous delivery{reconciled}, checked on the current rows of one period."
         ),
     )
 

@@ -1,21 +1,26 @@
 {#
-    Primary disclosure control of a published cell (QUALITY.md).
-
-    A cell is suppressed when its numerator counts 1 to sdc_min_cell - 1 units (a count of 0 may be
-    shown), or when its denominator is under sdc_min_cell and counts people, so that a rate over a
-    handful of residents cannot reveal them. check_denominator is a SQL boolean expression: false for
-    denominators that are not counts of people, such as the number of communities.
+    Disclosure control (QUALITY.md): the kinds of counts that are protected, as a SQL list literal
+    from var sdc_protected_kinds, and the primary rule for one count.
 #}
-{% macro sdc_is_suppressed(numerator, denominator, check_denominator='true') -%}
+{% macro sdc_protected_kinds() -%}
     (
-        ({{ numerator }} > 0 and {{ numerator }} < {{ var('sdc_min_cell') }})
-        or ({{ check_denominator }} and {{ denominator }} < {{ var('sdc_min_cell') }})
+        {%- for kind in var('sdc_protected_kinds') -%}
+            '{{ kind }}'{{ ', ' if not loop.last }}
+        {%- endfor -%}
     )
 {%- endmacro %}
 
-{#
-    The published form of a column: null in a suppressed cell, so nothing of it leaks.
-#}
+{#- A count that may not be published: 1 to sdc_min_cell - 1 (0 may be shown). -#}
+{% macro sdc_is_small(count_expression) -%}
+    ({{ count_expression }} > 0 and {{ count_expression }} < {{ var('sdc_min_cell') }})
+{%- endmacro %}
+
+{#- The identifier of a measure or indicator cell, for joins across the disclosure models. -#}
+{% macro sdc_cell_id(code, area_code, period) -%}
+    {{ dbt.concat([code, "'|'", area_code, "'|'", period]) }}
+{%- endmacro %}
+
+{#- The published form of a column: null in a suppressed cell, so nothing of it leaks. -#}
 {% macro sdc_masked(column, suppressed) -%}
     case when {{ suppressed }} then null else {{ column }} end
 {%- endmacro %}

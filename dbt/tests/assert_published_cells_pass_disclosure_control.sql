@@ -1,9 +1,9 @@
 {{ config(meta={'dagster': {'ref': {'name': 'fct_indicator_values'}}}) }}
 
 {#
-    Independent check of the published marts against the disclosure rule: no unsuppressed cell may
-    rest on a count of 1 to sdc_min_cell - 1 people, in its numerator or, where the denominator
-    counts people, in its denominator.
+    Independent check of the published marts against the primary rule: no shown cell may rest on a
+    protected count (var sdc_protected_kinds) of 1 to sdc_min_cell - 1, in its numerator or its
+    denominator, nor be a protected share whose remainder (denominator - numerator) is that small.
 #}
 
 with published_cells as (
@@ -17,11 +17,17 @@ with published_cells as (
     where not suppressed
 ),
 
-indicator_definitions as (
+indicator_kinds as (
     select
-        indicator_code,
-        suppress_small_denominator
-    from {{ ref('indicator_definitions') }}
+        indicators.indicator_code,
+        indicators.is_share,
+        numerators.count_kind in {{ sdc_protected_kinds() }} as numerator_protected,
+        coalesce(denominators.count_kind in {{ sdc_protected_kinds() }}, false) as denominator_protected
+    from {{ ref('indicator_definitions') }} as indicators
+    inner join {{ ref('measure_definitions') }} as numerators
+        on indicators.numerator_measure = numerators.measure_code
+    left join {{ ref('measure_definitions') }} as denominators
+        on indicators.denominator_measure = denominators.measure_code
 )
 
 select
@@ -31,10 +37,13 @@ select
     published_cells.numerator,
     published_cells.denominator
 from published_cells
-inner join indicator_definitions
-    on published_cells.indicator_code = indicator_definitions.indicator_code
-where (published_cells.numerator > 0 and published_cells.numerator < {{ var('sdc_min_cell') }})
+inner join indicator_kinds
+    on published_cells.indicator_code = indicator_kinds.indicator_code
+where (indicator_kinds.numerator_protected and {{ sdc_is_small('published_cells.numerator') }})
+    or (indicator_kinds.denominator_protected and {{ sdc_is_small('published_cells.denominator') }})
     or (
-        indicator_definitions.suppress_small_denominator
-        and published_cells.denominator < {{ var('sdc_min_cell') }}
+        indicator_kinds.is_share
+        and indicator_kinds.numerator_protected
+        and indicator_kinds.denominator_protected
+        and {{ sdc_is_small('published_cells.denominator - published_cells.numerator') }}
     )

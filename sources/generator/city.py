@@ -4,25 +4,29 @@ Everything here is small (one object per division, one code per employer). The p
 derived community by community in ``population``, so memory stays flat as the scale grows.
 """
 
-import calendar
 import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 
 from dagster_project.lib.identifiers import USCC_ALPHABET, orgcode_check_char, uscc_check_char
 from sources.generator.names import place_name
+from sources.generator.profiles import CommunityProfile, draw_profile
+from sources.generator.traits import DistrictTraits, draw_traits
+from sources.generator.window import Window
 
 # Zhejiang has prefectures 01–11: prefecture 12 keeps the invented city clear of real places.
 CITY_CODE = "331200000000"
 
-# NBS statistical-code limits: 3-digit street and community parts; one order-code slot per community
-# within a district (see population._IdIssuer), hence at most 100 communities per district.
-MAX_DISTRICTS = 17
+# District codes 02–61; NBS statistical-code limits: 3-digit street and community parts; one
+# order-code slot per community within a district (see population._IdIssuer), hence at most 100
+# communities per district.
+MAX_DISTRICTS = 60
 MAX_STREETS_PER_DISTRICT = 99
 MAX_COMMUNITIES_PER_STREET = 199
 MAX_COMMUNITIES_PER_DISTRICT = 100
+# Employers only label insurance enrolments: a bounded pool keeps the city object small.
+MAX_EMPLOYERS = 100_000
 
 
 @dataclass(frozen=True)
@@ -37,40 +41,8 @@ SCALES: dict[str, Scale] = {
     "tiny": Scale(residents=3_000, districts=3, streets=4, communities=12),
     "demo": Scale(residents=100_000, districts=5, streets=12, communities=40),
     "city": Scale(residents=2_500_000, districts=17, streets=170, communities=1_000),
+    "province": Scale(residents=25_000_000, districts=60, streets=900, communities=4_500),
 }
-
-
-@dataclass(frozen=True)
-class Window:
-    """The months to generate: first day of the first month to last day of the last."""
-
-    start: date
-    periods: tuple[str, ...]
-
-    @classmethod
-    def of(cls, start: str, months: int) -> "Window":
-        if months < 1:
-            raise ValueError("months must be at least 1")
-        year, month = (int(part) for part in start.split("-"))
-        first = date(year, month, 1)
-        periods = []
-        for offset in range(months):
-            y, m = divmod(month - 1 + offset, 12)
-            periods.append(f"{year + y:04d}-{m + 1:02d}")
-        return cls(first, tuple(periods))
-
-    @property
-    def end(self) -> date:
-        return period_end(self.periods[-1])
-
-    @property
-    def years(self) -> float:
-        return len(self.periods) / 12
-
-
-def period_end(period: str) -> date:
-    year, month = int(period[:4]), int(period[5:7])
-    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 @dataclass(frozen=True)
@@ -82,13 +54,14 @@ class Tier:
     coverage: tuple[float, float]
     ageing: tuple[float, float]
     urban_rural: tuple[str, ...]
+    min_wage_band: int
 
 
 TIERS = {
-    "core": Tier((0.16, 0.22), (1.3, 1.6), (0.92, 0.95), (0.02, 0.05), ("111",)),
-    "inner": Tier((0.08, 0.12), (0.9, 1.2), (0.88, 0.92), (-0.01, 0.02), ("111", "111", "112")),
+    "core": Tier((0.16, 0.22), (1.3, 1.6), (0.92, 0.95), (0.02, 0.05), ("111",), 0),
+    "inner": Tier((0.08, 0.12), (0.9, 1.2), (0.88, 0.92), (-0.01, 0.02), ("111", "111", "112"), 1),
     "outer": Tier(
-        (0.03, 0.07), (0.5, 0.8), (0.84, 0.88), (-0.02, 0.03), ("112", "121", "122", "220")
+        (0.03, 0.07), (0.5, 0.8), (0.84, 0.88), (-0.02, 0.03), ("112", "121", "122", "220"), 2
     ),
 }
 
@@ -101,6 +74,7 @@ COMMUNITY_TYPES = {
 }
 # Converted-village and rural communities are smaller (seed calibration: 600–1500 households).
 SMALL_COMMUNITY_TYPES = frozenset({"村改居", "农村社区"})
+RURAL_CLASSES = frozenset({"121", "122", "220"})
 
 
 @dataclass(frozen=True)
@@ -112,6 +86,12 @@ class District:
     community_size: float
     coverage: float
     ageing: float
+    traits: DistrictTraits
+
+    @property
+    def min_wage_band(self) -> int:
+        """Index into the city's minimum-wage bands: the core pays the highest."""
+        return TIERS[self.tier].min_wage_band
 
 
 @dataclass(frozen=True)
@@ -119,26 +99,6 @@ class Street:
     code: str
     name: str
     district_code: str
-
-
-@dataclass(frozen=True)
-class CommunityProfile:
-    """What civil affairs records about a community, stable over the window."""
-
-    community_type: str
-    office_area_m2: float
-    office_tenure: str
-    has_service_hall: bool
-    outdoor_area_m2: float
-    has_day_care: bool
-    annual_funding_10k_yuan: float
-    collective_income_10k_yuan: float
-    party_org_level: str
-    one_shoulder: bool
-    volunteer_share: float
-    has_info_platform: bool
-    data_shared_with: tuple[str, ...]
-    reporting_factor: float
 
 
 @dataclass(frozen=True)
@@ -155,6 +115,15 @@ class Community:
     elderly_share: float
     committee_uscc: str
     profile: CommunityProfile
+
+    @property
+    def households(self) -> int:
+        """The planned number of households (the register itself varies month by month)."""
+        return max(1, round(self.residents / self.household_size))
+
+    @property
+    def rural(self) -> bool:
+        return self.urban_rural in RURAL_CLASSES
 
 
 @dataclass(frozen=True)
@@ -187,15 +156,20 @@ class City:
             yield Division(c.code, c.name, "社区", c.street_code, c.urban_rural)
 
 
-def _split(rng: random.Random, total: int, parts: int, spread: float) -> list[int]:
-    """``total`` split into ``parts`` positive integers, unequal by a lognormal ``spread``."""
-    if total < parts:
-        raise ValueError(f"cannot split {total} into {parts} non-empty parts")
+def _split(rng: random.Random, total: int, parts: int, spread: float, cap: int) -> list[int]:
+    """``total`` split into ``parts`` integers in [1, cap], unequal by a lognormal ``spread``."""
+    if not parts <= total <= parts * cap:
+        raise ValueError(f"cannot split {total} into {parts} parts of 1 to {cap}")
     weights = [rng.lognormvariate(0, spread) for _ in range(parts)]
     scale = (total - parts) / sum(weights)
-    counts = [1 + math.floor(w * scale) for w in weights]
-    for i in rng.sample(range(parts), total - sum(counts)):
-        counts[i] += 1
+    counts = [min(cap, 1 + math.floor(w * scale)) for w in weights]
+    # Hand the remainder out in a random order, skipping parts already full.
+    order = rng.sample(range(parts), parts)
+    while (short := total - sum(counts)) > 0:
+        for i in order[:short]:
+            if counts[i] < cap:
+                counts[i] += 1
+        order = [i for i in order if counts[i] < cap]
     return counts
 
 
@@ -212,40 +186,9 @@ def make_uscc(rng: random.Random, prefix: str, area: str, org_prefix: str) -> st
     return body + uscc_check_char(body)
 
 
-def _profile(
-    rng: random.Random, community_type: str, households: int, elderly_share: float
-) -> CommunityProfile:
-    tenure = rng.choices(("自有", "租赁", "借用"), weights=(55, 33, 12))[0]
-    collective = 0.0
-    if community_type in SMALL_COMMUNITY_TYPES or rng.random() < 0.35:
-        collective = round(rng.lognormvariate(3.0, 1.2), 2) if rng.random() < 0.6 else 0.0
-    party_level = "党委" if households > 3000 else "党总支" if households > 1200 else "党支部"
-    shared = tuple(
-        dept for dept, p in (("公安", 0.45), ("民政", 0.8), ("人社", 0.4)) if rng.random() < p
-    )
-    return CommunityProfile(
-        community_type=community_type,
-        office_area_m2=round(min(900.0, max(80.0, rng.lognormvariate(math.log(320), 0.5))), 1),
-        office_tenure=tenure,
-        has_service_hall=rng.random() < 0.85,
-        outdoor_area_m2=round(rng.lognormvariate(math.log(600), 0.8), 1),
-        has_day_care=rng.random() < 0.4 + elderly_share,
-        annual_funding_10k_yuan=round(
-            8 + households * rng.uniform(0.004, 0.012), rng.choice((1, 2))
-        ),
-        collective_income_10k_yuan=collective,
-        party_org_level=party_level,
-        one_shoulder=rng.random() < 0.8,
-        volunteer_share=rng.uniform(0.03, 0.12),
-        has_info_platform=rng.random() < 0.7,
-        data_shared_with=shared,
-        reporting_factor=rng.uniform(0.95, 1.05),
-    )
-
-
 def _districts(rng: random.Random, count: int, taken: set[str]) -> list[District]:
     if count > MAX_DISTRICTS:
-        raise ValueError(f"district codes 02–18 allow at most {MAX_DISTRICTS} districts")
+        raise ValueError(f"district codes 02–61 allow at most {MAX_DISTRICTS} districts")
     districts = []
     for i, tier_name in enumerate(_tiers(count)):
         tier = TIERS[tier_name]
@@ -258,6 +201,7 @@ def _districts(rng: random.Random, count: int, taken: set[str]) -> list[District
                 community_size=rng.uniform(*tier.community_size),
                 coverage=rng.uniform(*tier.coverage),
                 ageing=rng.uniform(*tier.ageing),
+                traits=draw_traits(rng, i),
             )
         )
     return districts
@@ -267,9 +211,8 @@ def _streets(
     rng: random.Random, count: int, districts: list[District], taken: set[str]
 ) -> list[Street]:
     streets = []
-    for district, n in zip(districts, _split(rng, count, len(districts), 0.3), strict=True):
-        if n > MAX_STREETS_PER_DISTRICT:
-            raise ValueError(f"{n} streets in one district exceed {MAX_STREETS_PER_DISTRICT}")
+    per_district = _split(rng, count, len(districts), 0.3, MAX_STREETS_PER_DISTRICT)
+    for district, n in zip(districts, per_district, strict=True):
         for s in range(1, n + 1):
             code = f"{district.code[:6]}{s:03d}000"
             streets.append(Street(code, place_name(rng, "街道", taken), district.code))
@@ -292,18 +235,14 @@ def _sites(
     rng: random.Random, count: int, streets: list[Street], districts: list[District]
 ) -> list[_CommunitySite]:
     # Shared out by district first, so that no district outgrows its 100 order-code slots.
-    per_district = _split(rng, count, len(districts), 0.15)
+    per_district = _split(rng, count, len(districts), 0.15, MAX_COMMUNITIES_PER_DISTRICT)
     sites = []
     for district, district_count in zip(districts, per_district, strict=True):
-        if district_count > MAX_COMMUNITIES_PER_DISTRICT:
-            raise ValueError(f"{district_count} communities in one district exceed the 100 slots")
         own_streets = [s for s in streets if s.district_code == district.code]
-        per_street = _split(rng, district_count, len(own_streets), 0.3)
+        per_street = _split(
+            rng, district_count, len(own_streets), 0.3, MAX_COMMUNITIES_PER_STREET
+        )
         for street, n in zip(own_streets, per_street, strict=True):
-            if n > MAX_COMMUNITIES_PER_STREET:
-                raise ValueError(
-                    f"{n} communities in one street exceed {MAX_COMMUNITIES_PER_STREET}"
-                )
             for serial in range(1, n + 1):
                 sites.append(_site(rng, street, district, serial))
     return sites
@@ -321,7 +260,12 @@ def _site(rng: random.Random, street: Street, district: District, serial: int) -
 
 
 def _community(
-    rng: random.Random, site: _CommunitySite, index: int, residents: int, taken: set[str]
+    rng: random.Random,
+    site: _CommunitySite,
+    index: int,
+    residents: int,
+    window: Window,
+    taken: set[str],
 ) -> Community:
     district = site.district
     household_size = min(3.6, max(2.0, rng.gauss(2.8, 0.25)))
@@ -341,7 +285,7 @@ def _community(
         floating_share=floating,
         elderly_share=elderly,
         committee_uscc=make_uscc(rng, "59", district.code[:6], "MJ"),
-        profile=_profile(rng, site.community_type, households, elderly),
+        profile=draw_profile(rng, district.traits, window, site.community_type, households, elderly),
     )
 
 
@@ -356,11 +300,16 @@ def build_city(scale: Scale, seed: int, window: Window) -> City:
     total_weight = sum(site.weight for site in sites)
     communities = tuple(
         _community(
-            rng, site, index, max(30, round(scale.residents * site.weight / total_weight)), taken
+            rng,
+            site,
+            index,
+            max(30, round(scale.residents * site.weight / total_weight)),
+            window,
+            taken,
         )
         for index, site in enumerate(sites)
     )
-    employer_count = max(20, scale.residents // 40)
+    employer_count = min(MAX_EMPLOYERS, max(20, scale.residents // 40))
     employers = tuple(
         make_uscc(rng, "91", rng.choice(districts).code[:6], "MA") for _ in range(employer_count)
     )

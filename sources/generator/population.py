@@ -1,9 +1,9 @@
 """Households and people of one community over the generation window.
 
-A community's population is re-derived from the seed for each month it is needed, in the same
-order every time, so every extract of every month sees the same people with the same IDs while
-only one community is held in memory. Households come and go and people are born and die inside
-the window; each record carries the dates that decide whether it appears in a month's snapshot.
+A community's population is derived from the seed alone, once for the whole window, so every
+extract of every month sees the same people with the same IDs while only one community is held in
+memory. Households come and go and people are born and die inside the window; each record carries
+the dates that decide whether it appears in a month's snapshot.
 """
 
 import functools
@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dagster_project.lib.identifiers import resident_id_check_char
-from sources.generator.city import City, Community, Window
-from sources.generator.draws import Weighted, between, pick
+from sources.generator.city import City, Community
+from sources.generator.draws import Weighted, between, day_between, pick
 from sources.generator.names import given_name, mobile, surname
 from sources.generator.origins import ORIGIN_COUNTY_CODES
+from sources.generator.window import Window
 
 LOCAL = "户籍人口"
 FLOATING = "流动人口"
@@ -67,6 +68,7 @@ class Person:
     sex: str
     birth_date: date
     household: Household
+    role: str  # head, spouse, child, grandchild, parent or other
     registered: date
     left: date | None
     died: bool
@@ -78,11 +80,13 @@ class Person:
     def present_on(self, day: date) -> bool:
         return self.registered <= day and (self.left is None or day < self.left)
 
+    def age_on(self, day: date) -> int:
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
-def _date_between(rng: random.Random, first: date, last: date) -> date:
-    if last <= first:
-        return first
-    return first + timedelta(days=between(rng, 0, (last - first).days))
+    @property
+    def kind(self) -> str:
+        return self.household.kind
 
 
 def _years_after(day: date, years: int) -> date:
@@ -118,15 +122,15 @@ def _households(city: City, community: Community) -> list[Household]:
             EARLIEST_LOCAL_MOVE_IN if kind == LOCAL else window.start - timedelta(days=6 * 365)
         )
         for _ in range(count):
-            moved_in = _date_between(rng, earliest, window.start - timedelta(days=1))
+            moved_in = day_between(rng, earliest, window.start - timedelta(days=1))
             moved_out = None
             if _happens_in_window(rng, MOVE_OUT_RATE[kind], window.years):
-                moved_out = _date_between(rng, window.start, window.end)
+                moved_out = day_between(rng, window.start, window.end)
             drafts.append((kind, moved_in, moved_out, _household_size(rng, mean_size, max_extra)))
         # Newcomers replace leavers so the community stays about the same size.
         expected = count * (1 - (1 - MOVE_OUT_RATE[kind]) ** window.years)
         for _ in range(int(expected) + (rng.random() < expected % 1)):
-            moved_in = _date_between(rng, window.start, window.end)
+            moved_in = day_between(rng, window.start, window.end)
             drafts.append((kind, moved_in, None, _household_size(rng, mean_size, max_extra)))
 
     result = []
@@ -234,19 +238,9 @@ class _IdIssuer:
             birth -= timedelta(days=1)
 
 
-def _committee_share(community: Community) -> float:
-    """Share of the community's local employees who work for its residents' committee.
-
-    Workers ≈ households / 400 (at least 3), among roughly 40% of residents in employment.
-    """
-    workers = max(3.0, community.residents / community.household_size / 400)
-    return workers / (community.residents * 0.4)
-
-
-def _employer(rng: random.Random, city: City, community: Community, kind: str, age: int) -> str:
-    if kind == LOCAL and 25 <= age < 60 and rng.random() < _committee_share(community):
-        return community.committee_uscc
-    # Squaring the draw gives the first employers of the pool most of the staff.
+def _employer(rng: random.Random, city: City) -> str:
+    # Squaring the draw gives the first employers of the pool most of the staff. Residents'
+    # committees employ only the community workers (see ``workforce``).
     return city.employers[int(len(city.employers) * rng.random() ** 2)]
 
 
@@ -260,9 +254,9 @@ def _employee_enrolments(
     working: bool,
 ) -> tuple[Enrolment, ...]:
     coverage = community.district.coverage * (0.75 if kind == FLOATING else 1.0)
-    employer = _employer(rng, city, community, kind, age)
+    employer = _employer(rng, city)
     first = max(EMPLOYEE_SCHEME_START, _years_after(birth, 18))
-    since = _date_between(rng, first, city.window.start - timedelta(days=1))
+    since = day_between(rng, first, city.window.start - timedelta(days=1))
     types = ["城镇职工养老"] if rng.random() < coverage else []
     types += ["职工医疗"] if rng.random() < 0.97 else []
     if working:
@@ -279,14 +273,14 @@ def _resident_enrolments(
     coverage = community.district.coverage * (0.75 if kind == FLOATING else 1.0)
     result = []
     if age >= 16 and rng.random() < coverage:
-        since = _date_between(
+        since = day_between(
             rng, max(RESIDENT_SCHEME_START, _years_after(birth, 16)), window.start
         )
         status = RESIDENT_SCHEME_STATUS.draw(rng)
         result.append(Enrolment("城乡居民养老", status, since, ""))
     if rng.random() < 0.9:
         earliest = max(RESIDENT_SCHEME_START, birth + timedelta(days=between(rng, 30, 120)))
-        since = _date_between(rng, earliest, max(earliest, window.start))
+        since = day_between(rng, earliest, max(earliest, window.start))
         result.append(Enrolment("居民医疗", "参保缴费", since, ""))
     return tuple(result)
 
@@ -345,7 +339,7 @@ def _newborn(
     rate = next((r for low, high, r in FERTILITY if low <= mother.age <= high), 0.0)
     if not _happens_in_window(rng, rate, window.years):
         return None
-    born = _date_between(
+    born = day_between(
         rng, max(window.start, household.moved_in), household.moved_out or window.end
     )
     return _Member("child", 0, pick(rng, SEXES), _family_surname(members), born)
@@ -374,7 +368,7 @@ def _people(city: City, community: Community, households: list[Household]) -> It
             id_number, birth = issuer.issue(rng, area, birth, member.sex)
             left, died = household.moved_out, False
             if _happens_in_window(rng, _mortality(member.age), window.years):
-                death = _date_between(rng, max(window.start, registered), window.end)
+                death = day_between(rng, max(window.start, registered), window.end)
                 if left is None or death < left:
                     left, died = death, True
             yield Person(
@@ -383,6 +377,7 @@ def _people(city: City, community: Community, households: list[Household]) -> It
                 sex=member.sex,
                 birth_date=birth,
                 household=household,
+                role=member.role,
                 registered=registered,
                 left=left,
                 died=died,

@@ -1,6 +1,8 @@
 import dagster as dg
 
-from dagster_project.quality.checks import CHECK_NAME, gx_check_spec, to_check_result
+from dagster_project.partitions import monthly_partitions
+from dagster_project.quality.assets import build_gx_asset_check
+from dagster_project.quality.checks import CHECK_NAME, to_check_result
 from dagster_project.quality.gx_runner import ExpectationOutcome, SuiteOutcome
 from dagster_project.quality.suites import load_suite_json
 
@@ -22,12 +24,14 @@ def outcome(*results: tuple[bool, str]) -> SuiteOutcome:
     )
 
 
-def test_spec_is_a_blocking_check_described_by_the_suite() -> None:
-    spec = gx_check_spec("ps_case", ASSET_KEY)
+def test_check_is_blocking_partitioned_and_described_by_the_suite() -> None:
+    checks = build_gx_asset_check("ps_case", ASSET_KEY, monthly_partitions)
+    [spec] = checks.check_specs
+    assert checks.partitions_def == monthly_partitions
     assert spec.name == CHECK_NAME == "gx_suite"
     assert spec.asset_key == ASSET_KEY
     assert spec.blocking
-    assert spec.description == load_suite_json("ps_case")["notes"]
+    assert spec.description.startswith(load_suite_json("ps_case")["notes"])
     assert "刑事治安案件" in spec.description
 
 

@@ -5,8 +5,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.lib.contract import ID_DERIVED_COLUMNS, Table, load_contract
-from dagster_project.lib.warehouse import Warehouse
+from dagster_project.lib.contract import load_contract
 from dagster_project.quality.checks import to_check_result
 from dagster_project.quality.gx_runner import (
     ExpectationOutcome,
@@ -15,26 +14,18 @@ from dagster_project.quality.gx_runner import (
     validate_partition,
 )
 from dagster_project.quality.suites import expectation_label, load_suite_json
-from tests.quality.conftest import FILE_ID, PERIOD, insert_ledger, insert_residents, resident_rows
+from tests.quality.conftest import (
+    FILE_ID,
+    PERIOD,
+    clean_row,
+    insert_delivery,
+    insert_ledger,
+    insert_residents,
+    new_warehouse,
+    resident_rows,
+)
 
 ASSET_KEY = dg.AssetKey(["raw", "ps_resident"])
-
-CLEAN_BY_TYPE: dict[str, object] = {
-    "division": "110105001001",
-    "district": "110105",
-    "uscc": "91110000MA0000000X",
-    "text": "x",
-    "decimal": 1.5,
-    "date": date(2026, 6, 1),
-    "bool": True,
-}
-CLEAN_ID_ATTRIBUTES = {
-    "pid": "ab" * 16,
-    "birth_year": 1980,
-    "birth_month": 5,
-    "sex": "女",
-    "area_code": "110105",
-}
 
 
 def outcome_of(outcome: SuiteOutcome, expectation: str) -> ExpectationOutcome:
@@ -56,6 +47,10 @@ def test_clean_partition_passes_and_is_recorded_once_per_expectation(
     key = outcome_of(outcome, "expect_column_values_to_be_unique(person_pid)")
     assert key.observed == "unexpected 0 of 30"
     assert outcome_of(outcome, "expect_table_row_count_to_be_between").observed == "30"
+    change = outcome_of(outcome, "expect_table_row_count_to_be_between[vs_previous_delivery]")
+    assert change.observed == "30 rows; no previous delivery"
+    assert key.description == "person_pid values must be unique."  # GX's own wording
+    assert key.notes.startswith("id_number identifies one 实有人口登记 record")
 
     record_outcome(warehouse, outcome)
     rows = warehouse.execute(
@@ -85,6 +80,51 @@ def test_duplicate_pseudonym_is_a_blocking_failure(warehouse: duckdb.DuckDBPyCon
     result = to_check_result(outcome, ASSET_KEY)
     assert result.passed is False
     assert result.severity == dg.AssetCheckSeverity.ERROR
+
+
+def test_halved_extract_against_the_previous_delivery_blocks(warehouse: duckdb.DuckDBPyConnection) -> None:
+    insert_ledger(warehouse, "f-2026-05", "LOADED", 60, period="2026-05")
+    insert_residents(warehouse, resident_rows(60, file_id="f-2026-05", period="2026-05"))
+
+    outcome = validate_partition(warehouse, "ps_resident", PERIOD, "run-halved")
+
+    change = outcome_of(outcome, "expect_table_row_count_to_be_between[vs_previous_delivery]")
+    assert not change.success and change.severity == "error"
+    assert change.observed == "30 rows; previous delivery 2026-05: 60 rows"
+    assert "48" in change.description and "90" in change.description  # 80% and 150% of 60
+    assert outcome.blocking_failures == (change,)
+    assert to_check_result(outcome, ASSET_KEY).severity == dg.AssetCheckSeverity.ERROR
+
+
+def test_row_count_is_compared_with_the_latest_earlier_current_delivery(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    deliveries = [("f-old", "2026-03", "LOADED", 100), ("f-replaced", "2026-05", "SUPERSEDED", 100),
+                  ("f-corrected", "2026-05", "PARTIAL", 27), ("f-later", "2026-09", "LOADED", 100)]
+    for file_id, period, status, rows in deliveries:
+        insert_ledger(warehouse, file_id, status, rows, period=period)
+        insert_residents(warehouse, resident_rows(rows, file_id=file_id, period=period))
+
+    outcome = validate_partition(warehouse, "ps_resident", PERIOD, "run-steady")
+
+    change = outcome_of(outcome, "expect_table_row_count_to_be_between[vs_previous_delivery]")
+    assert change.success
+    assert change.observed == "30 rows; previous delivery 2026-05: 27 rows"
+
+
+def test_a_halved_month_of_events_only_warns(tmp_path: Path) -> None:
+    con = new_warehouse(tmp_path / "warehouse.duckdb")
+    try:
+        insert_delivery(con, "ps_case", "2026-05", [{"case_no": f"A{i}", "occurred_date": date(2026, 5, 3)}
+                                                    for i in range(100)])
+        insert_delivery(con, "ps_case", PERIOD, [{"case_no": f"B{i}"} for i in range(50)])
+        outcome = validate_partition(con, "ps_case", PERIOD, "run-events")
+    finally:
+        con.close()
+
+    change = outcome_of(outcome, "expect_table_row_count_to_be_between[vs_previous_delivery]")
+    assert not change.success and change.severity == "warning"
+    assert outcome.failures == (change,) and outcome.passed
 
 
 def test_value_outside_its_set_only_warns(warehouse: duckdb.DuckDBPyConnection) -> None:
@@ -140,30 +180,12 @@ def test_unknown_table_is_refused(warehouse: duckdb.DuckDBPyConnection) -> None:
         validate_partition(warehouse, "ps_resident; drop table audit.load_ledger", PERIOD, "run-x")
 
 
-def clean_row(table: Table) -> dict[str, object]:
-    """One row that satisfies every rule of the contract (enums take their first value)."""
-    row: dict[str, object] = {}
-    for column in table.columns:
-        if column.is_resident_id:
-            for (suffix, _), (name, _) in zip(ID_DERIVED_COLUMNS, column.storage_columns()):
-                row[name] = CLEAN_ID_ATTRIBUTES[suffix]
-        elif column.type == "int":
-            row[column.name] = max(int(column.min or 0), 1)
-        elif column.type in ("enum", "list"):
-            row[column.name] = column.values[0]
-        elif not column.is_pii_dropped:
-            row[column.name] = CLEAN_BY_TYPE[column.type]
-    return row
-
-
 @pytest.mark.parametrize("table", sorted(load_contract().tables))
 def test_every_suite_reaches_a_verdict_on_its_table(tmp_path: Path, table: str) -> None:
     """A clean row passes everything; a row of nothing but lineage fails only the not-null rules."""
-    path = tmp_path / "warehouse.duckdb"
-    Warehouse(path).initialise()
-    con = duckdb.connect(str(path))
+    con = new_warehouse(tmp_path / "warehouse.duckdb")
     try:
-        insert_ledger(con, "f1", "LOADED", 2)
+        insert_ledger(con, "f1", "LOADED", 2, table=table)
         row = clean_row(load_contract().tables[table])
         con.execute(
             f"insert into raw.{table} (file_id, period, line_number, {', '.join(row)}) "

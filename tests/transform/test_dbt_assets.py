@@ -1,5 +1,7 @@
-"""The dbt models as Dagster assets: keys tied to the ingest assets, and a build run through Dagster."""
+"""The dbt models as Dagster assets: keys tied to the ingest assets, dbt tests as checks, a window of months
+passed to dbt as vars, and a run for a month after a corrected file that changes only that month's rows."""
 
+import math
 import os
 from pathlib import Path
 
@@ -8,12 +10,16 @@ import duckdb
 import pytest
 
 from dagster_project.lib.contract import load_contract
-from dagster_project.transform.assets import dbt_resource, govwh_dbt_models
+from dagster_project.transform.assets import DbtBuildConfig, dbt_build_args, dbt_resource, govwh_dbt_models
 from dagster_project.transform.project import govwh_dbt_project, manifest_is_current
+from tests.conftest import TEST_PII_KEY
 
-from .dataset import build_dataset, write_warehouse
+from .conftest import BuiltWarehouse
+from .dataset import C1, C2, File, write_files
 
-STAGED_TABLES = ("ca_division", "ca_community", "ps_resident", "ss_insurance")
+PERIOD = "2024-05"
+FCT = dg.AssetKey(["marts", "fct_indicator_values"])
+SUPPRESSION = dg.AssetKey(["intermediate", "int_disclosure__suppressed_cells"])
 
 
 def upstream_keys() -> set[dg.AssetKey]:
@@ -24,34 +30,37 @@ def test_manifest_is_in_place() -> None:
     assert govwh_dbt_project.manifest_path.exists()
 
 
-def test_models_depend_on_the_ingest_assets_and_nothing_else() -> None:
-    assert upstream_keys() == {dg.AssetKey(["raw", table]) for table in STAGED_TABLES}
-    assert set(STAGED_TABLES) <= set(load_contract().tables)
+def test_models_depend_on_every_ingest_asset_and_nothing_else() -> None:
+    assert upstream_keys() == {dg.AssetKey(["raw", table]) for table in load_contract().tables}
 
 
 def test_models_form_the_transform_group() -> None:
     assert {spec.group_name for spec in govwh_dbt_models.specs} == {"transform"}
-    assert {
-        dg.AssetKey(["marts", "fct_indicator_values"]),
-        dg.AssetKey(["marts", "dim_area"]),
-        dg.AssetKey(["marts", "dim_indicator"]),
-    } <= set(govwh_dbt_models.keys)
+    assert {dg.AssetKey(["marts", name]) for name in (
+        "fct_indicator_values", "fct_indicator_comparisons", "fct_suppression_log", "dim_area", "dim_indicator",
+        "dim_indicator_standard")} <= set(govwh_dbt_models.keys)
 
 
-def test_materialising_a_model_builds_it_in_the_warehouse_under_govwh_home(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    dataset = build_dataset()
-    write_warehouse(tmp_path, dataset)
-    monkeypatch.setenv("GOVWH_HOME", str(tmp_path))
-    residents = dg.AssetKey(["staging", "stg_public_security__residents"])
-    result = dg.materialize([govwh_dbt_models], selection=[residents], resources={"dbt": dbt_resource()})
-    assert result.success
-    assert (tmp_path / "warehouse.lock").exists()  # dbt ran under the warehouse writer lock
-    assert [m.asset_key for m in result.get_asset_materialization_events()] == [residents]
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
-        staged = con.execute("select count(*) from staging.stg_public_security__residents").fetchone()[0]
-    assert staged == sum(len(rows) for rows in dataset.residents.values())
+def test_dbt_tests_are_asset_checks_and_errors_block() -> None:
+    checks = {(spec.asset_key, spec.name): spec for spec in govwh_dbt_models.check_specs}
+    for key, name in ((FCT, "assert_published_cells_pass_disclosure_control"),
+                      (FCT, "assert_published_cells_follow_their_measures"),
+                      (SUPPRESSION, "assert_no_suppressed_cell_is_recoverable")):
+        assert checks[(key, name)].blocking, name
+    warning = dg.AssetKey(["intermediate", "int_measures__community_periods"])
+    assert not checks[(warning, "assert_measured_communities_are_in_the_hierarchy")].blocking
+
+
+def test_a_window_of_months_reaches_dbt_as_vars() -> None:
+    assert dbt_build_args(DbtBuildConfig()) == ["build"]
+    assert dbt_build_args(DbtBuildConfig(period_from="2024-03", period_to="2024-06")) == [
+        "build", "--vars", '{"period_from": "2024-03", "period_to": "2024-06"}']
+
+
+@pytest.mark.parametrize("month", ["2024-13", "2024-5", "2024Q2", "'; drop table marts.dim_area; --"])
+def test_a_window_must_be_months(month: str) -> None:
+    with pytest.raises(ValueError, match="not a month"):
+        DbtBuildConfig(period_from=month)
 
 
 def test_a_manifest_is_current_until_a_project_file_changes(tmp_path: Path) -> None:
@@ -66,3 +75,69 @@ def test_a_manifest_is_current_until_a_project_file_changes(tmp_path: Path) -> N
     assert manifest_is_current(manifest, tmp_path)
     os.utime(model, (4_000_000_000, 4_000_000_000))
     assert not manifest_is_current(manifest, tmp_path)
+
+
+def published(warehouse: Path) -> dict[tuple[str, str, str], tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("select indicator_code, area_code, period, value, numerator, denominator, unit, suppressed "
+                           "from marts.fct_indicator_values").fetchall()
+    return {r[:3]: r[3:] for r in rows}
+
+
+def same(cell: tuple, other: tuple) -> bool:
+    """Equal, numbers to a relative 1e-9 (published figures are rounded, not exact)."""
+    return all(
+        math.isclose(a, b, rel_tol=1e-9) if isinstance(a, float) and isinstance(b, float) else a == b
+        for a, b in zip(cell, other, strict=True)
+    )
+
+
+def supersede_roster(warehouse: Path, built: BuiltWarehouse) -> None:
+    """The May roster again with the pay of C1 and C2 corrected upwards, superseding the first one; and a
+    mark on a 2023 cell, which a run for May must leave alone."""
+    first = next(f for f in built.dataset.files if f.table == "ca_worker" and f.period == PERIOD)
+    rows = tuple({**row, "monthly_pay_yuan": row["monthly_pay_yuan"] + 250.0} if row["community_code"] in (C1, C2)
+                 else row for row in first.rows)
+    corrected = File("ca_worker", PERIOD, rows, suffix="-corrected")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update audit.load_ledger set status = 'SUPERSEDED', superseded_by = ? where file_id = ?",
+                    [corrected.file_id, first.file_id])
+        write_files(con, [corrected])
+        con.execute("update marts.fct_indicator_values set unit = 'untouched' "
+                    "where indicator_code = 'A01' and period = '2023-06'")
+
+
+@pytest.fixture
+def month_run(built: BuiltWarehouse, monkeypatch: pytest.MonkeyPatch):
+    """A copy of the built warehouse with May's roster superseded, and the models materialised for May."""
+    before = published(built.data_dir / "warehouse.duckdb")
+    rebuilt = built.copy_to(built.data_dir.parent / "build-month")
+    try:
+        supersede_roster(rebuilt.data_dir / "warehouse.duckdb", built)
+        (rebuilt.data_dir / "warehouse.lock").unlink(missing_ok=True)
+        monkeypatch.setenv("GOVWH_HOME", str(rebuilt.data_dir))
+        monkeypatch.setenv("GOVWH_PII_KEY", TEST_PII_KEY)
+        window = {"period_from": PERIOD, "period_to": PERIOD}
+        result = dg.materialize([govwh_dbt_models], resources={"dbt": dbt_resource()}, raise_on_error=False,
+                                run_config={"ops": {"govwh_dbt_models": {"config": window}}})
+    finally:
+        built.home.unlink()
+        built.home.symlink_to(built.data_dir, target_is_directory=True)
+    return result, before, published(rebuilt.data_dir / "warehouse.duckdb"), rebuilt.data_dir
+
+
+def test_a_run_for_a_month_after_a_corrected_file_changes_only_that_months_rows(month_run) -> None:
+    result, before, after, data_dir = month_run
+    assert result.success
+    assert (data_dir / "warehouse.lock").exists()  # dbt ran under the warehouse writer lock
+    evaluations = result.get_asset_check_evaluations()
+    assert evaluations and all(e.passed for e in evaluations if e.severity == dg.AssetCheckSeverity.ERROR)
+    assert set(after) == set(before)
+    changed = {key for key in before if not same(before[key], after[key])}
+    # The 2023 cells were not republished (the mark stays); of 2024, pay enters average pay (B19) and pay
+    # against the minimum wage (B21) of May only - May is not the last month of its quarter or year.
+    assert {key for key in changed if key[2].startswith("2023")} == {
+        key for key in before if key[0] == "A01" and key[2] == "2023-06"}
+    assert {key for key in changed if not key[2].startswith("2023")}
+    assert {period for _, _, period in changed if not period.startswith("2023")} == {PERIOD}
+    assert {code for code, _, period in changed if not period.startswith("2023")} == {"B19", "B21"}

@@ -1,164 +1,273 @@
+{{ config(materialized='table') }}
+
 {#
-    Population and pension-coverage indicators at community, street, district and city grain, before
-    disclosure control.
+    Every indicator of the seed indicator_definitions at community, street, district and city grain
+    for every month, quarter and year its measures exist in, before publication:
+        value = scale x numerator / denominator     (a rate or an average)
+        value = scale x numerator                   (a count: no denominator measure)
+    Numerator and denominator are measures of the same area and period (int_measures__by_area); the
+    value is empty when the denominator is 0.
 
-    Periods: every public-security snapshot month ('YYYY-MM'), and each year ('YYYY') as its last
-    snapshot available for the indicator (normally December). Higher grains add up their
-    communities' counts, so a household or resident counts in the community where it is registered.
+    Quarters and years: an indicator built only from stocks (counts as at a day) is the indicator's
+    cell of the last month of the period in which it exists, for every area alike (so pension
+    coverage of 2024 is that of the last month with both a population and an insurance snapshot).
+    Any other indicator - events, or events over a stock such as cases per 1,000 residents - is
+    computed from its measures for the period.
 
-    A05  households per community: households / communities (at community grain, denominator 1).
-    A08  floating-population share: floating residents / residents x 100.
-    J11  pension coverage of adult residents: adults with a contributing basic pension enrolment in
-         the same snapshot / adults x 100; only for snapshots with a social-security delivery.
+    A cell is withheld when either of its measures is (int_disclosure__suppressed_cells); the reason
+    is the numerator's, else the denominator's. A quarter or year copied from a month keeps the
+    month's decision.
 #}
 
-{%- set area_levels = ['community', 'street', 'district', 'city'] %}
-
-with community_counts as (
+with indicators as (
     select
-        snapshot_period,
-        has_insurance_snapshot,
-        community_code,
-        street_code,
-        district_code,
-        city_code,
-        households,
-        residents,
-        floating_residents,
-        adult_residents,
-        adults_with_pension
-    from {{ ref('int_communities__residents_counted') }}
+        indicators.indicator_code,
+        indicators.numerator_measure,
+        indicators.denominator_measure,
+        indicators.scale,
+        numerators.time_aggregation = 'stock'
+            and coalesce(denominators.time_aggregation, 'stock') = 'stock' as is_stock_only
+    from {{ ref('indicator_definitions') }} as indicators
+    inner join {{ ref('measure_definitions') }} as numerators
+        on indicators.numerator_measure = numerators.measure_code
+    left join {{ ref('measure_definitions') }} as denominators
+        on indicators.denominator_measure = denominators.measure_code
 ),
 
-area_members as (
-    {%- for area_level in area_levels %}
+measures as (
     select
-        snapshot_period,
-        has_insurance_snapshot,
-        '{{ area_level }}' as area_level,
-        {{ area_level }}_code as area_code,
-        community_code,
-        households,
-        residents,
-        floating_residents,
-        adult_residents,
-        adults_with_pension
-    from community_counts
-    where {{ area_level }}_code is not null
-    {%- if not loop.last %}
-
-    union all
-    {% endif %}
-    {%- endfor %}
+        measure_code,
+        area_code,
+        area_level,
+        parent_code,
+        period,
+        period_grain,
+        measure_value
+    from {{ ref('int_measures__by_area') }}
 ),
 
-area_totals as (
+suppressed_cells as (
     select
-        snapshot_period,
-        has_insurance_snapshot,
-        area_level,
+        measure_code,
         area_code,
-        count(distinct community_code) as communities,
-        sum(households) as households,
-        sum(residents) as residents,
-        sum(floating_residents) as floating_residents,
-        sum(adult_residents) as adult_residents,
-        sum(adults_with_pension) as adults_with_pension
-    from area_members
-    group by
-        snapshot_period,
-        has_insurance_snapshot,
-        area_level,
-        area_code
+        period,
+        suppression_kind,
+        reason_code,
+        pass_number
+    from {{ ref('int_disclosure__suppressed_cells') }}
+    where is_suppressed
 ),
 
-snapshot_values as (
+measured_cells as (
     select
-        'A05' as indicator_code,
-        snapshot_period,
-        area_level,
-        area_code,
-        households as numerator,
-        communities as denominator,
-        {{ safe_divide('households', 'communities') }} as value
-    from area_totals
-
-    union all
-
-    select
-        'A08' as indicator_code,
-        snapshot_period,
-        area_level,
-        area_code,
-        floating_residents as numerator,
-        residents as denominator,
-        100 * {{ safe_divide('floating_residents', 'residents') }} as value
-    from area_totals
-
-    union all
-
-    select
-        'J11' as indicator_code,
-        snapshot_period,
-        area_level,
-        area_code,
-        adults_with_pension as numerator,
-        adult_residents as denominator,
-        100 * {{ safe_divide('adults_with_pension', 'adult_residents') }} as value
-    from area_totals
-    where has_insurance_snapshot
+        indicators.indicator_code,
+        indicators.is_stock_only,
+        numerators.area_code,
+        numerators.area_level,
+        numerators.parent_code,
+        numerators.period,
+        numerators.period_grain,
+        numerators.measure_value as numerator,
+        denominators.measure_value as denominator,
+        case
+            when indicators.denominator_measure is null then indicators.scale * numerators.measure_value
+            else indicators.scale * {{ safe_divide('numerators.measure_value', 'denominators.measure_value') }}
+        end as value,
+        indicators.numerator_measure,
+        indicators.denominator_measure
+    from indicators
+    inner join measures as numerators
+        on indicators.numerator_measure = numerators.measure_code
+    left join measures as denominators
+        on indicators.denominator_measure = denominators.measure_code
+        and numerators.area_code = denominators.area_code
+        and numerators.period = denominators.period
+    where indicators.denominator_measure is null
+        or denominators.measure_code is not null
 ),
 
-year_end_snapshots as (
+measured_cells_checked as (
+    select
+        measured_cells.indicator_code,
+        measured_cells.is_stock_only,
+        measured_cells.area_code,
+        measured_cells.area_level,
+        measured_cells.parent_code,
+        measured_cells.period,
+        measured_cells.period_grain,
+        measured_cells.numerator,
+        measured_cells.denominator,
+        measured_cells.value,
+        numerator_suppression.measure_code is not null
+            or denominator_suppression.measure_code is not null as is_suppressed,
+        case
+            when numerator_suppression.measure_code is not null then measured_cells.numerator_measure
+            when denominator_suppression.measure_code is not null then measured_cells.denominator_measure
+        end as suppressed_measure,
+        case
+            when numerator_suppression.measure_code is not null then 'numerator'
+            when denominator_suppression.measure_code is not null then 'denominator'
+        end as suppressed_role,
+        coalesce(numerator_suppression.suppression_kind, denominator_suppression.suppression_kind)
+            as suppression_kind,
+        coalesce(numerator_suppression.reason_code, denominator_suppression.reason_code) as reason_code,
+        coalesce(numerator_suppression.pass_number, denominator_suppression.pass_number) as pass_number
+    from measured_cells
+    left join suppressed_cells as numerator_suppression
+        on measured_cells.numerator_measure = numerator_suppression.measure_code
+        and measured_cells.area_code = numerator_suppression.area_code
+        and measured_cells.period = numerator_suppression.period
+    left join suppressed_cells as denominator_suppression
+        on measured_cells.denominator_measure = denominator_suppression.measure_code
+        and measured_cells.area_code = denominator_suppression.area_code
+        and measured_cells.period = denominator_suppression.period
+),
+
+month_cells as (
     select
         indicator_code,
-        {{ dbt.split_part('snapshot_period', "'-'", 1) }} as period_year,
-        max(snapshot_period) as snapshot_period
-    from snapshot_values
-    group by
-        indicator_code,
-        {{ dbt.split_part('snapshot_period', "'-'", 1) }}
-),
-
-values_by_period as (
-    select
-        indicator_code,
+        is_stock_only,
         area_code,
         area_level,
-        snapshot_period as period,
-        'month' as period_grain,
-        snapshot_period,
+        parent_code,
+        period,
         numerator,
         denominator,
-        value
-    from snapshot_values
+        value,
+        is_suppressed,
+        suppressed_measure,
+        suppressed_role,
+        suppression_kind,
+        reason_code,
+        pass_number
+    from measured_cells_checked
+    where period_grain = 'month'
+),
+
+calendar_months as (
+    select
+        period as month_period,
+        parent_period as quarter_period,
+        {{ dbt.cast('period_year', dbt.type_string()) }} as year_period
+    from {{ ref('int_periods__calendar') }}
+    where period_grain = 'month'
+),
+
+stock_only_months as (
+    select distinct
+        month_cells.indicator_code,
+        calendar_months.month_period,
+        calendar_months.quarter_period,
+        calendar_months.year_period
+    from month_cells
+    inner join calendar_months
+        on month_cells.period = calendar_months.month_period
+    where month_cells.is_stock_only
+),
+
+stock_only_sources as (
+    select
+        indicator_code,
+        quarter_period as period,
+        'quarter' as period_grain,
+        max(month_period) as source_period
+    from stock_only_months
+    group by
+        indicator_code,
+        quarter_period
 
     union all
 
     select
-        snapshot_values.indicator_code,
-        snapshot_values.area_code,
-        snapshot_values.area_level,
-        year_end_snapshots.period_year as period,
+        indicator_code,
+        year_period as period,
         'year' as period_grain,
-        snapshot_values.snapshot_period,
-        snapshot_values.numerator,
-        snapshot_values.denominator,
-        snapshot_values.value
-    from snapshot_values
-    inner join year_end_snapshots
-        on snapshot_values.indicator_code = year_end_snapshots.indicator_code
-        and snapshot_values.snapshot_period = year_end_snapshots.snapshot_period
+        max(month_period) as source_period
+    from stock_only_months
+    group by
+        indicator_code,
+        year_period
+),
+
+stock_only_period_cells as (
+    select
+        month_cells.indicator_code,
+        month_cells.area_code,
+        month_cells.area_level,
+        month_cells.parent_code,
+        stock_only_sources.period,
+        stock_only_sources.period_grain,
+        month_cells.numerator,
+        month_cells.denominator,
+        month_cells.value,
+        month_cells.is_suppressed,
+        month_cells.suppressed_measure,
+        month_cells.suppressed_role,
+        month_cells.suppression_kind,
+        month_cells.reason_code,
+        month_cells.pass_number
+    from stock_only_sources
+    inner join month_cells
+        on stock_only_sources.indicator_code = month_cells.indicator_code
+        and stock_only_sources.source_period = month_cells.period
+),
+
+indicator_cells as (
+    select
+        indicator_code,
+        area_code,
+        area_level,
+        parent_code,
+        period,
+        period_grain,
+        numerator,
+        denominator,
+        value,
+        is_suppressed,
+        suppressed_measure,
+        suppressed_role,
+        suppression_kind,
+        reason_code,
+        pass_number
+    from measured_cells_checked
+    where period_grain = 'month'
+        or not is_stock_only
+
+    union all
+
+    select
+        indicator_code,
+        area_code,
+        area_level,
+        parent_code,
+        period,
+        period_grain,
+        numerator,
+        denominator,
+        value,
+        is_suppressed,
+        suppressed_measure,
+        suppressed_role,
+        suppression_kind,
+        reason_code,
+        pass_number
+    from stock_only_period_cells
 )
 
 select
     indicator_code,
     area_code,
     area_level,
+    parent_code,
     period,
     period_grain,
-    snapshot_period,
     numerator,
     denominator,
-    value
-from values_by_period
+    value,
+    is_suppressed,
+    suppressed_measure,
+    suppressed_role,
+    suppression_kind,
+    reason_code,
+    pass_number
+from indicator_cells

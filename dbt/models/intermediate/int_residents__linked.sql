@@ -1,7 +1,10 @@
+{{ config(materialized='table') }}
+
 {#
-    Each resident of each public-security snapshot, linked on the pseudonym to the social-security
-    snapshot of the same month. Both registers are quarterly snapshots as at the end of the period
-    month, so a resident's enrolment is looked up in the same period only.
+    Each resident of each public-security snapshot, with age and residence flags, linked on the
+    pseudonym to the social-security snapshot of the same month. Both registers are quarterly
+    snapshots as at the end of the period month, so a resident's enrolment is looked up in the same
+    period only; in a month without a social-security delivery the insurance flags are empty.
 #}
 
 with residents as (
@@ -23,14 +26,13 @@ insurance_snapshots as (
     from {{ ref('stg_social_security__insurance_enrolments') }}
 ),
 
--- Basic pension insurance is either of the two schemes, counted while contributions are being paid.
-pension_contributors as (
-    select distinct
+enrolments as (
+    select
         period,
-        person_pid
-    from {{ ref('stg_social_security__insurance_enrolments') }}
-    where insurance_type in ('城镇职工养老', '城乡居民养老')
-        and enrolment_status = '参保缴费'
+        person_pid,
+        has_pension,
+        has_medical
+    from {{ ref('int_people__insurance_enrolments') }}
 ),
 
 residents_linked as (
@@ -44,13 +46,20 @@ residents_linked as (
         {{ age_at_period_end('residents.person_birth_year', 'residents.person_birth_month', 'residents.period') }}
             as age_at_period_end,
         insurance_snapshots.period is not null as has_insurance_snapshot,
-        pension_contributors.person_pid is not null as has_pension_enrolment
+        case
+            when insurance_snapshots.period is null then null
+            else coalesce(enrolments.has_pension, false)
+        end as has_pension_enrolment,
+        case
+            when insurance_snapshots.period is null then null
+            else coalesce(enrolments.has_medical, false)
+        end as has_medical_enrolment
     from residents
     left join insurance_snapshots
         on residents.period = insurance_snapshots.period
-    left join pension_contributors
-        on residents.period = pension_contributors.period
-        and residents.person_pid = pension_contributors.person_pid
+    left join enrolments
+        on residents.period = enrolments.period
+        and residents.person_pid = enrolments.person_pid
 )
 
 select
@@ -63,6 +72,8 @@ select
     age_at_period_end,
     residence_kind = '流动人口' as is_floating,
     age_at_period_end >= 18 as is_adult,
+    age_at_period_end >= 60 as is_elderly,
     has_insurance_snapshot,
-    has_pension_enrolment
+    has_pension_enrolment,
+    has_medical_enrolment
 from residents_linked
