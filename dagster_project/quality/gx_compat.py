@@ -38,9 +38,9 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import sqlalchemy as sa
 
 if TYPE_CHECKING:
-    import sqlalchemy as sa
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.core.expectation_validation_result import ExpectationValidationResult
     from great_expectations.data_context import AbstractDataContext
@@ -103,12 +103,10 @@ def _install_duckdb_workarounds() -> None:
 
 
 def _with_duckdb_regex(builder: Callable[..., Any]) -> Callable[..., Any]:
-    import sqlalchemy as sa
-
     @functools.wraps(builder)
     def build(
-        column: "sa.ColumnClause", regex: str, dialect: Any, positive: bool = True
-    ) -> "sa.ColumnElement[bool] | None":
+        column: sa.ColumnClause[Any], regex: str, dialect: Any, positive: bool = True
+    ) -> sa.ColumnElement[bool] | None:
         if getattr(dialect, "name", None) != DUCKDB_DIALECT:
             return builder(column, regex, dialect, positive)
         matches = sa.func.regexp_matches(column, sa.literal(regex))

@@ -214,9 +214,7 @@ def _prescriptive_sentence(config_json: str) -> str:
         value = content.value.to_json_dict()
         if value.get("template"):
             parameters = {k: p.get("value") for k, p in (value.get("params") or {}).items()}
-            return string.Template(value["template"]).safe_substitute(
-                {k: "(any)" if v is None else v for k, v in parameters.items()}
-            )
+            return string.Template(value["template"]).safe_substitute(parameters)
     return ""
 
 

@@ -295,7 +295,10 @@ def _date(column: Column) -> "Expectation":
             "earlier event re-sent because its status changed."
         )
     elif column.not_after_period_end:
-        notes = f"{floor} and not after the end of the period month: an extract as at the month end cannot hold later dates."
+        notes = (
+            f"{floor} and not after the end of the period month: an extract as at the month end cannot hold "
+            "later dates."
+        )
     else:
         notes = f"{floor}."
     return _expect(
@@ -375,24 +378,31 @@ def _row_count_change(table: Table) -> "Expectation":
     policy = ROW_COUNT_CHANGE_OVERRIDES.get(
         table.name, EVENTS_ROW_COUNT_CHANGE if events else SNAPSHOT_ROW_COUNT_CHANGE
     )
-    allowed = f"{policy.min_ratio:.0%}" + (
-        f" to {policy.max_ratio:.0%}" if policy.max_ratio is not None else " or more"
+    allowed = (
+        f"Between {policy.min_ratio:.0%} and {policy.max_ratio:.0%}"
+        if policy.max_ratio is not None
+        else f"At least {policy.min_ratio:.0%}"
     )
     noise = (
         f" (or {policy.noise_sigmas:g} standard deviations of a random count, where that is wider)"
         if policy.noise_sigmas
         else ""
     )
-    meaning = (
-        "events follow the month's activity, so a swing beyond that is recorded for the auditor, not blocked"
-        if events
-        else "a snapshot holds the whole population, so anything else is a truncated, halved or duplicated "
-        "extract, not a change in the city"
-    )
+    if events:
+        meaning = (
+            "events follow the month's activity, so a swing beyond that is recorded for the auditor, not blocked"
+        )
+    elif policy.max_ratio is None:
+        meaning = "the table only grows, so fewer rows mean a truncated or halved extract"
+    else:
+        meaning = (
+            "a snapshot holds the whole population, so anything else is a truncated, halved or duplicated "
+            "extract, not a change in the city"
+        )
     return _expect(
         "ExpectTableRowCountToBeBetween",
         WARNING if events else ERROR,
-        f"Rows within {allowed} of the previous current delivery of {table.name}{noise}; {meaning}. "
+        f"{allowed} of the rows of the previous current delivery of {table.name}{noise}; {meaning}. "
         "The first delivery has nothing to compare with and passes.",
         meta={CHECK_KEY: "vs_previous_delivery", ROW_COUNT_CHANGE_KEY: policy.as_meta()},
         min_value={"$PARAMETER": PREVIOUS_ROWS_MIN},

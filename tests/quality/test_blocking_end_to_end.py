@@ -129,7 +129,8 @@ def test_audit_trail_and_data_docs_record_the_failure(
             "and expectation = ?", [BAD_PERIOD, ROW_COUNT_CHANGE]).fetchall()
     finally:
         con.close()
-    assert failed == [("ca_election", ROW_COUNT_CHANGE, "error", f"6 rows; previous delivery {CLEAN_PERIOD}: 12 rows")]
+    halved = f"6 rows; previous delivery {CLEAN_PERIOD}: 12 rows"
+    assert failed == [("ca_election", ROW_COUNT_CHANGE, "error", halved)]
     assert steady == [(f"12 rows; previous delivery {CLEAN_PERIOD}: 12 rows",)]  # the untouched extract
 
     assert print_status(runs.settings, BAD_PERIOD) == 0

@@ -208,8 +208,9 @@ def test_cross_department_reconciliations_are_warnings_on_the_listing_suite(tabl
 
 def test_reconciliation_refuses_a_contract_without_its_values() -> None:
     insurance = CONTRACT.tables["ss_insurance"]
+    without_injury = tuple(v for v in insurance.column("insurance_type").values if v != "工伤")
     columns = tuple(
-        dataclasses.replace(c, values=tuple(v for v in c.values if v != "工伤")) if c.name == "insurance_type" else c
+        dataclasses.replace(c, values=without_injury) if c.name == "insurance_type" else c
         for c in insurance.columns
     )
     tables = {**CONTRACT.tables, "ss_insurance": dataclasses.replace(insurance, columns=columns)}
