@@ -61,7 +61,8 @@ def main() -> None:
 
     inbox = args.workdir / f"inbox-{args.scale}"
     home = args.workdir / "home"
-    shutil.rmtree(home, ignore_errors=True)
+    if home.exists():
+        shutil.rmtree(home)
     os.environ.update(GOVWH_HOME=str(home), GOVWH_INBOX=str(inbox),
                       GOVWH_PII_KEY=os.environ.get("GOVWH_PII_KEY") or secrets.token_hex(32))
     from dagster_project.ingest.service import ingest_partition, make_loader
@@ -83,7 +84,8 @@ def main() -> None:
     size_mb = sum(p.stat().st_size for p in files) / 1e6
 
     scratch = args.workdir / "utf8"
-    shutil.rmtree(scratch, ignore_errors=True)
+    if scratch.exists():
+        shutil.rmtree(scratch)
     scratch.mkdir(parents=True)
     floor = floor_seconds([p for p in files if p.suffix == ".csv"], scratch)
 

@@ -96,8 +96,10 @@ def measure(rows: int, workdir: Path, with_pandas: bool) -> dict[str, float]:
     from sources.generator import generate
 
     home, inbox = workdir / f"home-{rows}", workdir / f"inbox-{rows}"
-    shutil.rmtree(home, ignore_errors=True)
-    shutil.rmtree(inbox, ignore_errors=True)
+    if home.exists():
+        shutil.rmtree(home)
+    if inbox.exists():
+        shutil.rmtree(inbox)
     generate(inbox, scale="city", start=PERIOD, months=1, tables=["ca_division"])
     settings = Settings(home=home, inbox=inbox)
     home.mkdir(parents=True)

@@ -190,7 +190,8 @@ def generate(
     inbox.mkdir(parents=True, exist_ok=True)
     # A truth file or later deliveries from an earlier run would describe other bytes.
     truth_path(inbox).unlink(missing_ok=True)
-    shutil.rmtree(later_dir(inbox), ignore_errors=True)
+    if later_dir(inbox).exists():
+        shutil.rmtree(later_dir(inbox))
     with tempfile.TemporaryDirectory(prefix=f".{inbox.name}-parts-", dir=inbox.parent) as tmp:
         root = Path(tmp)
         counts = _write_city_tables(city, due, root)
