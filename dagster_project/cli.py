@@ -92,7 +92,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
     if not any(settings.inbox.glob("*/*/*")):
         print(f"inbox {settings.inbox} is empty: generating the '{args.scale}' demo city")
-        cmd_generate(argparse.Namespace(scale=args.scale, start=args.start, months=12, seed=args.seed), settings)
+        cmd_generate(argparse.Namespace(scale=args.scale, start=args.start, months=args.months, seed=args.seed,
+                                        defects=0.0), settings)
     result = run_pipeline(settings)
     if not result.ok:
         return 1
@@ -138,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="generate a demo city if the inbox is empty, run, print the PDF paths")
     demo.add_argument("--scale", default="demo", choices=["tiny", "demo"])
     demo.add_argument("--start", default="2025-01")
+    demo.add_argument("--months", type=int, default=12)
     demo.add_argument("--seed", type=int, default=20251)
     demo.set_defaults(func=cmd_demo)
     return parser
