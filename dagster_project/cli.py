@@ -93,7 +93,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     if not any(settings.inbox.glob("*/*/*")):
         print(f"inbox {settings.inbox} is empty: generating the '{args.scale}' demo city")
         cmd_generate(argparse.Namespace(scale=args.scale, start=args.start, months=args.months, seed=args.seed,
-                                        defects=0.0), settings)
+                                        defects=0.0, jobs=None), settings)
     result = run_pipeline(settings)
     if not result.ok:
         return 1

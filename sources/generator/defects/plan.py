@@ -2,7 +2,8 @@
 
 The truth file (``<inbox>_truth.csv`` beside the inbox, never inside it: everything in the inbox is a
 delivery) has one row per defect: ``file`` (inbox-relative path), ``line`` (physical line of a CSV or
-sheet row of a workbook, header included; 0 for the file as a whole), ``column`` (the contract
+sheet row of a workbook, header included; 0 for the file as a whole, 1 for a warning about the
+header), ``column`` (the contract
 header the loader names, or empty), ``defect`` and ``expected_reason_code``:
 
 - for a row: the reason code the loader records in ``audit.rejected_rows`` (``ID_CHECKSUM`` …, and
