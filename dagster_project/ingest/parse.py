@@ -37,11 +37,25 @@ class Header:
     width: int  # number of cells in the header row
 
 
+Chunk = tuple[list[int], list[list[Cell]]]  # (line numbers, records) of consecutive records
+
+
 @dataclass(frozen=True)
 class ParsedFile:
+    """A located header and the records below it, readable once: record by record or in chunks."""
+
     header: Header
-    records: Iterator[Record]
+    chunks: Callable[[int], Iterator[Chunk]]  # the records in order, about n per chunk
     count_records: Callable[[], int]  # independent recount of the records below the header
+
+    @property
+    def records(self) -> Iterator[Record]:
+        for lines, rows in self.chunks(CHUNK_RECORDS):
+            for line, cells in zip(lines, rows):
+                yield Record(line, cells)
+
+
+CHUNK_RECORDS = 100_000
 
 
 def _norm_header(text: Cell) -> str:
@@ -73,34 +87,73 @@ def _best_header(candidates: list[Header], table: Table) -> Header:
 
 
 def read_csv(text: str, table: Table, search_rows: int) -> ParsedFile:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    """Header search over the first rows; the rest is read on demand, each record with the physical
+    line it starts on (a quoted field spanning lines makes one record). A malformed record raises
+    ParseError after every record before it has been delivered."""
+    source = io.StringIO(text, newline="")
+    reader = csv.reader(source, strict=True)
+    head_lines: list[int] = []
+    head_rows: list[list[Cell]] = []
     start = 1
-
-    def records() -> Iterator[Record]:
-        nonlocal start
-        try:
-            for cells in reader:
-                yield Record(start, list(cells))
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            raise ParseError(f"malformed or truncated CSV near line {start}: {exc}") from exc
-
-    stream = records()
-    head = list(itertools.islice(stream, search_rows))
-    candidates = [match_header(r.cells, table, r.line_number) for r in head]
+    try:
+        for cells in reader:
+            head_lines.append(start)
+            head_rows.append(cells)
+            start = reader.line_num + 1
+            if len(head_rows) >= search_rows:
+                break
+    except csv.Error as exc:
+        raise ParseError(f"malformed or truncated CSV near line {start}: {exc}") from exc
+    candidates = [match_header(cells, table, line) for line, cells in zip(head_lines, head_rows)]
     header = _best_header(candidates, table)
-    below = [r for r in head if r.line_number > header.line_number]
+    below = [i for i, line in enumerate(head_lines) if line > header.line_number]
+    first_start = start
 
-    def checked() -> Iterator[Record]:
-        last = None
-        for record in itertools.chain(below, stream):
-            last = record
-            yield record
+    def chunks(size: int) -> Iterator[Chunk]:
+        start = first_start  # the line the next record starts on
+        lines = [head_lines[i] for i in below]
+        rows = [head_rows[i] for i in below]
+        last: list[Cell] | None = rows[-1] if rows else None
+        last_line = lines[-1] if lines else 0
+        while True:
+            wanted = max(size - len(rows), 1)
+            position, consumed = source.tell(), reader.line_num
+            try:
+                block = list(itertools.islice(reader, wanted))
+                one_line_each = reader.line_num - consumed == len(block)
+            except csv.Error:
+                block, one_line_each = [], False
+            if one_line_each:  # the usual case: record k of the block starts on line start + k
+                lines.extend(range(start, start + len(block)))
+                rows.extend(block)
+                start += len(block)
+            else:  # quoted line breaks or a malformed record: read the block again, record by record
+                source.seek(position)
+                again = csv.reader(source, strict=True)
+                block_start, block = start, []
+                try:
+                    for cells in again:
+                        block.append(cells)
+                        lines.append(start)
+                        rows.append(cells)
+                        start = block_start + again.line_num
+                        if len(block) >= wanted:
+                            break  # the source is where the first reader left it: it goes on from there
+                except csv.Error as exc:
+                    if rows:
+                        yield lines, rows
+                    raise ParseError(f"malformed or truncated CSV near line {start}: {exc}") from exc
+            if rows and (len(rows) >= size or len(block) < wanted):
+                last, last_line = rows[-1], lines[-1]
+                yield lines, rows
+                lines, rows = [], []
+            if len(block) < wanted:
+                break
         # A file cut off mid-row: no final line break and a short last record.
-        if last is not None and not text.endswith(("\n", "\r")) and len(last.cells) != header.width:
-            raise ParseError(f"file ends in the middle of line {last.line_number} (truncated)")
+        if last is not None and not text.endswith(("\n", "\r")) and len(last) != header.width:
+            raise ParseError(f"file ends in the middle of line {last_line} (truncated)")
 
-    return ParsedFile(header, checked(),
+    return ParsedFile(header, chunks,
                       lambda: count_data_records(text, None, header.line_number))
 
 
@@ -142,8 +195,13 @@ def read_xlsx(path: Path, table: Table, search_rows: int) -> ParsedFile:
             combined = _combine_two_rows(rows[idx], rows[idx + 1], table)
             candidates.append(match_header(combined, table, idx + 2))
     header = _best_header(candidates, table)
-    data = (Record(i + 1, rows[i]) for i in range(header.line_number, len(rows)))
-    return ParsedFile(header, data, lambda: count_data_records(None, len(rows), header.line_number))
+
+    def chunks(size: int) -> Iterator[Chunk]:
+        for begin in range(header.line_number, len(rows), size):
+            end = min(begin + size, len(rows))
+            yield list(range(begin + 1, end + 1)), rows[begin:end]
+
+    return ParsedFile(header, chunks, lambda: count_data_records(None, len(rows), header.line_number))
 
 
 def count_data_records(text: str | None, rows: int | None, header_line: int) -> int:
@@ -154,10 +212,9 @@ def count_data_records(text: str | None, rows: int | None, header_line: int) -> 
     if text is None:
         return max((rows or 0) - header_line, 0)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    count = 0
     start = 1
     for _ in reader:
         if start > header_line:
-            count += 1
+            return 1 + sum(1 for _ in reader)
         start = reader.line_num + 1
-    return count
+    return 0

@@ -26,7 +26,7 @@ _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _HEADER_UNIT_RE = re.compile(r"\(([^()]+)\)$")
 _UNIT_SYNONYMS = {"㎡": ("m2", "平方米")}  # values are NFKC-normalised first: ㎡ and m² become m2
 _COUNTERS = ("户", "人", "个", "名", "件", "起", "次")
-_UNREPRESENTABLE_RE = re.compile(r"[?？\ue000-\uf8ff]")
+UNREPRESENTABLE_RE = re.compile(r"[?？\ue000-\uf8ff]")
 
 
 def _allowed_units(column: Column) -> tuple[str, ...]:
@@ -66,7 +66,7 @@ def _date_pattern(fmt: str) -> re.Pattern[str]:
 
 
 @dataclass(frozen=True)
-class _CellOutcome:
+class CellOutcome:
     missing: bool
     parsed: Any
     values: dict[str, Any]
@@ -103,11 +103,11 @@ class RowValidator:
         self.null_tokens = contract.settings.null_tokens
         self.masked = contract.settings.masked_patterns
         self.date_patterns = tuple(_date_pattern(f) for f in contract.settings.date_formats)
-        self._cache: dict[str, dict[tuple[type, Cell], _CellOutcome]] = {c.name: {} for c in table.columns}
+        self._cache: dict[str, dict[tuple[type, Cell], CellOutcome]] = {c.name: {} for c in table.columns}
 
     # -- cells -------------------------------------------------------------------------------------
 
-    def _is_missing(self, column: Column, cell: Cell) -> bool:
+    def is_missing(self, column: Column, cell: Cell) -> bool:
         if cell is None:
             return True
         if not isinstance(cell, str):
@@ -117,7 +117,7 @@ class RowValidator:
             return False  # 无 is a value where the enum has it (用房性质, 社工证书)
         return text in self.null_tokens or any(p.match(text) for p in self.masked)
 
-    def _applies(self, rule: dict[str, tuple[str, ...]], raw: dict[str, Cell]) -> bool:
+    def applies(self, rule: dict[str, tuple[str, ...]], raw: dict[str, Cell]) -> bool:
         for other, values in rule.items():
             cell = raw.get(other)
             text = unicodedata.normalize("NFKC", str(cell)).strip() if cell is not None else ""
@@ -132,17 +132,17 @@ class RowValidator:
         for column in self.table.columns:
             cell = raw.get(column.name)
             outcome = None if column.type in _UNCACHED_TYPES else self._cached_outcome(column, cell)
-            missing = outcome.missing if outcome else self._is_missing(column, cell)
+            missing = outcome.missing if outcome else self.is_missing(column, cell)
             if missing:
                 required = not column.nullable and (
-                    not column.required_when or self._applies(column.required_when, raw))
+                    not column.required_when or self.applies(column.required_when, raw))
                 if required:
                     self._reject(result, line_number, column, "REQUIRED_MISSING", cell,
                                  f"{column.header} is required")
                 parsed[column.name] = None
                 result.values.update({name: None for name, _ in column.storage_columns()})
                 continue
-            if column.empty_when and self._applies(column.empty_when, raw):
+            if column.empty_when and self.applies(column.empty_when, raw):
                 self._reject(result, line_number, column, "MUST_BE_EMPTY", cell,
                              f"{column.header} must be empty for this kind of record")
                 continue
@@ -159,14 +159,14 @@ class RowValidator:
 
     def _reject(self, result: RowResult, line: int, column: Column | None, reason: str,
                 cell: Cell, message: str) -> None:
-        result.rejects.append(self._issue(line, column, reason, cell, message))
+        result.rejects.append(self.issue(line, column, reason, cell, message))
 
     def _warn(self, result: RowResult, line: int, column: Column | None, reason: str,
               cell: Cell, message: str) -> None:
-        result.warnings.append(self._issue(line, column, reason, cell, message))
+        result.warnings.append(self.issue(line, column, reason, cell, message))
 
     @staticmethod
-    def _issue(line: int, column: Column | None, reason: str, cell: Cell, message: str) -> Issue:
+    def issue(line: int, column: Column | None, reason: str, cell: Cell, message: str) -> Issue:
         masked = None
         if cell is not None:
             masked = mask_value(str(cell), column.type if column else "text")
@@ -176,18 +176,20 @@ class RowValidator:
         handler = getattr(self, f"_cell_{column.type}")
         return handler(result, line, column, cell)
 
-    def _cached_outcome(self, column: Column, cell: Cell) -> _CellOutcome:
+    def cell_outcome(self, column: Column, cell: Cell) -> CellOutcome:
+        """What the cell rules say about one cell on its own; issues carry line 0."""
+        if self.is_missing(column, cell):
+            return CellOutcome(True, None, {}, (), ())
+        scratch = RowResult()
+        parsed = self._check_cell(scratch, 0, column, cell)
+        return CellOutcome(False, parsed, scratch.values, tuple(scratch.rejects), tuple(scratch.warnings))
+
+    def _cached_outcome(self, column: Column, cell: Cell) -> CellOutcome:
         cache = self._cache[column.name]
         key = (type(cell), cell)  # 1, 1.0 and True are equal keys otherwise
         outcome = cache.get(key)
         if outcome is None:
-            if self._is_missing(column, cell):
-                outcome = _CellOutcome(True, None, {}, (), ())
-            else:
-                scratch = RowResult()
-                parsed = self._check_cell(scratch, 0, column, cell)
-                outcome = _CellOutcome(False, parsed, scratch.values, tuple(scratch.rejects),
-                                       tuple(scratch.warnings))
+            outcome = self.cell_outcome(column, cell)
             if len(cache) < _CACHE_LIMIT:
                 cache[key] = outcome
         return outcome
@@ -200,7 +202,7 @@ class RowValidator:
         return value
 
     def _cell_name(self, result: RowResult, line: int, column: Column, cell: Cell) -> None:
-        if _UNREPRESENTABLE_RE.search(str(cell)):
+        if UNREPRESENTABLE_RE.search(str(cell)):
             self._warn(result, line, column, "NAME_UNREPRESENTABLE", cell,
                        "name holds '?' or a private-use character (character lost in export)")
         return None

@@ -10,8 +10,11 @@ Patterns are ASCII-only on purpose: bare ``\\d`` and ``str.isdigit`` accept non-
 import operator
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+
+import numpy as np
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 # Summing ASCII codes is fast (the generator issues millions of IDs); it counts ord("0") per weight.
@@ -189,6 +192,62 @@ def check_resident_id(raw: str, reference_date: date) -> IdCheck:
 
     sex = "男" if int(text[16]) % 2 else "女"
     return IdCheck(text, None, tuple(warnings), birth, sex, text[:6])
+
+
+_ID_WEIGHT_VECTOR = np.array(_ID_WEIGHTS, dtype=np.int64)
+_ID_CHECK_CODES = np.frombuffer(_ID_CHECK_CHARS.encode("ascii"), dtype=np.uint8).astype(np.int64)
+_PROVINCE_TABLE = np.zeros(100, dtype=bool)
+_PROVINCE_TABLE[[int(code) for code in PROVINCE_CODES]] = True
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+PlainId = tuple[int, int, str, str]  # birth year, birth month, sex, area code
+
+
+def plain_resident_ids(values: Sequence[str], reference_date: date) -> list[PlainId | None]:
+    """The IDs that ``check_resident_id`` accepts as they stand, judged in bulk.
+
+    An entry is set when the value is already canonical (17 ASCII digits and a digit or X, so nothing
+    is normalised) and passes every check of ``check_resident_id`` without a single note; the ID is
+    then the value itself and the entry holds its derived attributes. Every other value (None) must
+    go through ``check_resident_id``, which alone says why it fails or what it notes.
+    """
+    out: list[PlainId | None] = [None] * len(values)
+    picked = [i for i, v in enumerate(values) if len(v) == 18 and v.isascii()]
+    if not picked:
+        return out
+    codes = np.frombuffer("".join([values[i] for i in picked]).encode("ascii"), dtype=np.uint8)
+    d = codes.reshape(-1, 18).astype(np.int64) - ord("0")
+    body = d[:, :17]
+    last = d[:, 17] + ord("0")
+    ok = ((body >= 0) & (body <= 9)).all(axis=1)
+    ok &= _ID_CHECK_CODES[(body * _ID_WEIGHT_VECTOR).sum(axis=1) % 11] == last
+    province = np.clip(d[:, 0] * 10 + d[:, 1], 0, 99)
+    ok &= (d[:, 0] != 9) & _PROVINCE_TABLE[province]
+    year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
+    month = d[:, 10] * 10 + d[:, 11]
+    day = d[:, 12] * 10 + d[:, 13]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = _MONTH_DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
+    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+    ref = reference_date
+    ok &= year * 10000 + month * 100 + day <= ref.year * 10000 + ref.month * 100 + ref.day
+    age = ref.year - year - ((ref.month * 100 + ref.day) < (month * 100 + day))
+    ok &= age <= MAX_PLAUSIBLE_AGE
+    odd = (d[:, 16] % 2 == 1).tolist()
+    for i, good, y, m, is_odd in zip(picked, ok.tolist(), year.tolist(), month.tolist(), odd):
+        if good:
+            value = values[i]
+            if value not in KNOWN_EXAMPLE_IDS:
+                out[i] = (y, m, "男" if is_odd else "女", value[:6])
+    return out
+
+
+_PLAIN_MOBILE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
+
+
+def plain_mobiles(values: Sequence[str]) -> list[bool]:
+    """Which values ``check_mobile`` accepts exactly as written (nothing to strip or normalise)."""
+    return [m is not None for m in map(_PLAIN_MOBILE.fullmatch, values)]
 
 
 def check_uscc(raw: str) -> CodeCheck:
