@@ -12,9 +12,11 @@ import dagster as dg
 from dagster_project.lib.settings import Settings
 from dagster_project.lib.warehouse import Warehouse
 from dagster_project.quality.checks import CHECK_NAME, to_check_result
-from dagster_project.quality.data_docs import data_docs_dir, publish_validation
+from dagster_project.quality.data_docs import DataDocsRun, data_docs_site
 from dagster_project.quality.gx_runner import record_outcome, validate_partition
 from dagster_project.quality.suites import ERROR, suite_description
+
+DATA_DOCS = "data_docs"
 
 
 def build_gx_asset_check(table: str, asset_key: dg.AssetKey,
@@ -32,20 +34,24 @@ def _gx_check(table: str, asset_key: dg.AssetKey,
         blocking=True,
         partitions_def=partitions_def,
         pool="warehouse_writer",
+        required_resource_keys={DATA_DOCS},
+        resource_defs={DATA_DOCS: data_docs_site},
         description=f"{suite_description(table)} Suite expectations/{table}.json; an error-severity "
                     "failure stops everything downstream.",
     )
     def _gx_suite(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         settings = Settings.from_env()
         period = context.partition_key
-        # The Data Docs are written under the writer lock too, so two runs never interleave the index.
+        docs: DataDocsRun = getattr(context.resources, DATA_DOCS)
         with Warehouse(settings.warehouse_path).writer() as con:
             outcome = validate_partition(con, table, period, context.run.run_id)
             record_outcome(con, outcome)
-            page = publish_validation(data_docs_dir(settings.audit_dir), outcome)
+        # This validation's page now; the index that lists it once the run is done.
+        page = docs.publish(outcome)
         for failure in outcome.failures:
             log = context.log.error if failure.severity == ERROR else context.log.warning
             log(f"{table} {period}: {failure.expectation} failed ({failure.severity}): {failure.observed}")
-        return to_check_result(outcome, asset_key, data_docs_url=page.as_uri())
+        return to_check_result(outcome, asset_key, data_docs_url=page.as_uri(),
+                               data_docs_index_url=docs.index.as_uri())
 
     return _gx_suite

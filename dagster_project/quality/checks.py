@@ -11,8 +11,12 @@ CHECK_NAME = "gx_suite"
 
 
 def to_check_result(
-    outcome: SuiteOutcome, asset_key: dg.AssetKey, data_docs_url: str | None = None
+    outcome: SuiteOutcome,
+    asset_key: dg.AssetKey,
+    data_docs_url: str | None = None,
+    data_docs_index_url: str | None = None,
 ) -> dg.AssetCheckResult:
+    """`data_docs_url` is this validation's page; `data_docs_index_url` the index of every validation."""
     failures = outcome.failures
     blocking = outcome.blocking_failures
     metadata: dict[str, dg.MetadataValue] = {
@@ -29,6 +33,8 @@ def to_check_result(
     }
     if data_docs_url:
         metadata["data_docs"] = dg.MetadataValue.url(data_docs_url)
+    if data_docs_index_url:
+        metadata["data_docs_index"] = dg.MetadataValue.url(data_docs_index_url)
     return dg.AssetCheckResult(
         check_name=CHECK_NAME,
         asset_key=asset_key,

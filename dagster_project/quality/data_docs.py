@@ -7,18 +7,24 @@
 GX's site builder needs a file-backed context and its pages pull scripts and styles from CDNs; these
 pages fetch nothing and open from a file on a machine without network. They are faithful to GX: the
 rule of each expectation is GX's own prescriptive sentence, and GX's serialised result sits next to
-the page. Each check writes its own page once, then refreshes the index from the pages' summaries,
-so a run's pages exist as soon as its checks report and earlier runs' pages are never rewritten.
+the page. Each check writes its own page (and a one-line summary) as it reports, so a run's pages exist
+as soon as its checks do and earlier runs' pages are never rewritten. The index is built from the
+summaries once per run, when the run's `data_docs` resource is torn down (see `data_docs_site`).
 """
 
 import json
 import os
 import re
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import dagster as dg
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from dagster_project.lib.settings import Settings
+from dagster_project.lib.warehouse import Warehouse
 from dagster_project.quality.gx_runner import SuiteOutcome
 from dagster_project.quality.suites import load_suite_json
 
@@ -74,8 +80,15 @@ def _page_stem(docs_dir: Path, outcome: SuiteOutcome) -> Path:
     return docs_dir / VALIDATIONS_DIR / outcome.suite / outcome.period / run
 
 
+def index_path(docs_dir: Path) -> Path:
+    return docs_dir / INDEX
+
+
 def publish_validation(docs_dir: Path, outcome: SuiteOutcome) -> Path:
-    """Write the page and GX result of one validation, refresh the index, and return the page."""
+    """Write the page, GX result and summary of one validation, and return the page.
+
+    The index is not touched: it is built once per run from every summary (`build_index`).
+    """
     stem = _page_stem(docs_dir, outcome)
     page, result_json = stem.with_suffix(".html"), stem.with_suffix(".json")
     suite_json = load_suite_json(outcome.suite)
@@ -105,7 +118,6 @@ def publish_validation(docs_dir: Path, outcome: SuiteOutcome) -> Path:
     _write_atomically(
         stem.with_name(stem.name + SUMMARY_SUFFIX), json.dumps(asdict(summary), ensure_ascii=False)
     )
-    build_index(docs_dir)
     return page
 
 
@@ -122,7 +134,50 @@ def _summaries(docs_dir: Path) -> list[ValidationSummary]:
 
 
 def build_index(docs_dir: Path) -> Path:
-    index = docs_dir / INDEX
+    index = index_path(docs_dir)
     html = _environment().get_template("index.html.j2").render(validations=_summaries(docs_dir))
     _write_atomically(index, html)
     return index
+
+
+class DataDocsRun:
+    """The Data Docs of one run: pages as checks report, the index once when the run is done.
+
+    `lock` is held while the index is written, so that two runs finishing together never interleave it.
+    """
+
+    def __init__(self, docs_dir: Path, lock: Callable[[], AbstractContextManager[object]]) -> None:
+        self.docs_dir = docs_dir
+        self.lock = lock
+        self.pages: list[Path] = []
+
+    @property
+    def index(self) -> Path:
+        return index_path(self.docs_dir)
+
+    def publish(self, outcome: SuiteOutcome) -> Path:
+        page = publish_validation(self.docs_dir, outcome)
+        self.pages.append(page)
+        return page
+
+    def close(self) -> Path | None:
+        """Build the index if this run wrote a page; returns it, or None when there was nothing new."""
+        if not self.pages:
+            return None
+        with self.lock():
+            return build_index(self.docs_dir)
+
+
+@dg.resource(description="Data Docs of the run under $GOVWH_HOME/audit/data_docs/: each gx_suite check "
+                         "writes its page; the index is built once, when the run's steps are done.")
+def data_docs_site(_: dg.InitResourceContext) -> Iterator[DataDocsRun]:
+    # The in-process executor (the code location's executor) sets resources up once per run and tears
+    # them down after its last step, whether the steps succeeded or not: the index is built once per
+    # run. An executor that runs steps in separate processes tears down per step, which rebuilds the
+    # index per check: still correct, only slower.
+    settings = Settings.from_env()
+    site = DataDocsRun(data_docs_dir(settings.audit_dir), Warehouse(settings.warehouse_path).write_lock)
+    try:
+        yield site
+    finally:
+        site.close()

@@ -168,6 +168,31 @@ def _key(table: Table) -> Iterator["Expectation"]:
         yield _expect("ExpectCompoundColumnsToBeUnique", ERROR, notes, column_list=columns)
 
 
+# Business keys that the record number alone does not protect: rows that each pass ingestion and
+# whose numbers differ, yet describe the same thing twice.
+NATURAL_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
+    "ca_assistance": (
+        ("head_id_number", "assistance_type"),
+        "A household head holds at most one case of each assistance type: the same household under a "
+        "second case number is the same benefit paid twice (重复救助), and every count of households "
+        "on assistance would include it twice.",
+    ),
+}
+
+
+def _natural_key(table: Table) -> Iterator["Expectation"]:
+    if table.name not in NATURAL_KEYS:
+        return
+    names, notes = NATURAL_KEYS[table.name]
+    yield _expect(
+        "ExpectCompoundColumnsToBeUnique",
+        ERROR,
+        notes,
+        column_list=[_stored_name(table.column(name)) for name in names],
+        ignore_row_if="any_value_is_missing",
+    )
+
+
 def _presence(table: Table, column: Column) -> Iterator["Expectation"]:
     stored = _stored_name(column)
     import_gx()
@@ -526,6 +551,7 @@ def build_suite(table: Table, contract: Contract) -> "ExpectationSuite":
     expectations = [
         *_table_shape(table),
         *_key(table),
+        *_natural_key(table),
         *(
             expectation
             for column in table.columns

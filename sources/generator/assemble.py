@@ -7,10 +7,11 @@ file is written so that the truth file points at the right lines.
 
 import csv
 import shutil
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
-from sources.generator.defects import FileInfo, RowInjector
+from sources.generator.defects import FileInfo, RowInjector, TablePlant
 from sources.generator.formats import FORMATS, Cell
 from sources.generator.parts import cell_rows, csv_lines, file_columns
 from sources.generator.xlsx import FIRST_DATA_ROW, write_workbook
@@ -20,7 +21,8 @@ def _headers(info: FileInfo) -> list[str]:
     return [info.table.column(name).header for name in file_columns(info.table, info.fmt)]
 
 
-def assemble_csv(path: Path, info: FileInfo, parts: list[Path], injector: RowInjector | None) -> None:
+def assemble_csv(path: Path, info: FileInfo, parts: list[Path], injector: RowInjector | None,
+                 plant: TablePlant | None = None) -> None:
     department = FORMATS[info.table.department]
     terminator = department.line_terminator
     headers = _headers(info)
@@ -35,26 +37,36 @@ def assemble_csv(path: Path, info: FileInfo, parts: list[Path], injector: RowInj
                     shutil.copyfileobj(source, out.buffer)
             return
         line, index = 2, 0
-        for part in parts:
-            for text in csv_lines(part, info.table):
-                if injector.wants(index):
-                    for row in injector.apply(next(csv.reader([text])), line):
-                        if row is None:
-                            out.write(terminator)
-                        else:
-                            writer.writerow(row)
-                        line += 1
-                else:
-                    out.write(text)
+        limit = plant.limit if plant is not None else None
+        texts = (text for part in parts for text in csv_lines(part, info.table))
+        for text in itertools.islice(texts, limit):
+            planted = plant.offer(next(csv.reader([text])), line) if plant and plant.active else None
+            if planted is not None:
+                writer.writerows(planted)
+                line += len(planted)
+            elif injector.wants(index):
+                for row in injector.apply(next(csv.reader([text])), line):
+                    if row is None:
+                        out.write(terminator)
+                    else:
+                        writer.writerow(row)
                     line += 1
-                index += 1
+            else:
+                out.write(text)
+                line += 1
+            index += 1
         writer.writerows(injector.trailer(line, len(headers)))
 
 
-def _spoiled(rows: Iterator[list[Cell]], injector: RowInjector | None) -> Iterator[list[Cell] | None]:
+def _spoiled(rows: Iterator[list[Cell]], injector: RowInjector | None,
+             plant: TablePlant | None) -> Iterator[list[Cell] | None]:
     line = FIRST_DATA_ROW
-    for index, cells in enumerate(rows):
-        if injector is not None and injector.wants(index):
+    limit = plant.limit if plant is not None else None
+    for index, cells in enumerate(itertools.islice(rows, limit)):
+        planted = plant.offer(cells, line) if plant is not None and plant.active else None
+        if planted is not None:
+            emitted: list[list[Cell] | None] = list(planted)
+        elif injector is not None and injector.wants(index):
             emitted = injector.apply(cells, line)
         else:
             emitted = [cells]
@@ -63,7 +75,7 @@ def _spoiled(rows: Iterator[list[Cell]], injector: RowInjector | None) -> Iterat
 
 
 def assemble_xlsx(path: Path, info: FileInfo, parts: list[Path], injector: RowInjector | None,
-                  title: str, subtitle: str) -> int:
+                  title: str, subtitle: str, plant: TablePlant | None = None) -> int:
     """Write the workbook; returns the sheet row of its 合计 row."""
     rows = (cells for part in parts for cells in cell_rows(part))
-    return write_workbook(path, info.table, title, subtitle, _spoiled(rows, injector))
+    return write_workbook(path, info.table, title, subtitle, _spoiled(rows, injector, plant))

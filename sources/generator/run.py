@@ -21,7 +21,7 @@ from dagster_project.lib.contract import load_contract
 from sources.generator.assemble import assemble_csv, assemble_xlsx
 from sources.generator.city import SCALES, City, Scale, build_city
 from sources.generator.community import CommunityLife
-from sources.generator.defects import DefectPlan, FileInfo, later_dir, truth_path
+from sources.generator.defects import DefectPlan, FileInfo, later_dir, planted_path, truth_path
 from sources.generator.formats import table_format
 from sources.generator.parts import PartWriter, part_path
 from sources.generator.window import Window, period_end
@@ -45,6 +45,8 @@ class GenerationSummary:
     residents: int | None = None
     defects: int = 0
     truth: Path | None = None
+    # Table-level defects (every row valid) and the expectation each must fail.
+    planted: Path | None = None
     later: list[Path] = field(default_factory=list)
 
 
@@ -145,12 +147,13 @@ def _assemble(inbox: Path, city: City, root: Path, files: list[FileInfo],
         if plan is not None and plan.redelivered(info):
             assemble_csv(later_dir(inbox) / info.rel, info, parts, None)
         injector = plan.injector(info) if plan is not None else None
+        plant = plan.plant(info) if plan is not None else None
         if info.fmt == "xlsx":
-            totals_line = assemble_xlsx(path, info, parts, injector, *_title(city, info))
+            totals_line = assemble_xlsx(path, info, parts, injector, *_title(city, info), plant=plant)
             if plan is not None:
                 plan.mark_totals(info, totals_line)
         else:
-            assemble_csv(path, info, parts, injector)
+            assemble_csv(path, info, parts, injector, plant)
         if plan is not None:
             plan.finish(path, info)
         # Parts go as soon as they are used, so the disk holds the output about once, not twice.
@@ -171,8 +174,8 @@ def generate(
     """Write ``<inbox>/<department>/<YYYY-MM>/<table>.csv|xlsx`` for each month and table due then.
 
     ``defects`` (a share of rows, at most 0.1) spoils extracts as documented in ``defects`` and writes
-    the truth file and later deliveries beside the inbox. ``jobs`` defaults to the CPU count for
-    large cities and to one process for small ones.
+    the truth file, the record of planted table-level defects and the later deliveries beside the
+    inbox. ``jobs`` defaults to the CPU count for large cities and to one process for small ones.
     """
     if isinstance(scale, str):
         if scale not in SCALES:
@@ -190,6 +193,7 @@ def generate(
     inbox.mkdir(parents=True, exist_ok=True)
     # A truth file or later deliveries from an earlier run would describe other bytes.
     truth_path(inbox).unlink(missing_ok=True)
+    planted_path(inbox).unlink(missing_ok=True)
     if later_dir(inbox).exists():
         shutil.rmtree(later_dir(inbox))
     with tempfile.TemporaryDirectory(prefix=f".{inbox.name}-parts-", dir=inbox.parent) as tmp:
@@ -214,6 +218,7 @@ def generate(
     if plan is not None:
         plan.copy_refused()
         summary.truth = plan.write_truth()
+        summary.planted = plan.write_planted()
         summary.defects = len(plan.truth)
         summary.later = [later_dir(inbox) / rel for rel in plan.redeliveries]
     return summary

@@ -58,6 +58,23 @@ def test_error_failure_blocks_and_lists_only_failures() -> None:
         "expectation_1",
     ]
     assert result.metadata["data_docs"] == dg.MetadataValue.url("file:///docs/index.html")
+    assert "data_docs_index" not in result.metadata
+
+
+def test_metadata_links_the_validation_page_and_the_index_of_every_validation() -> None:
+    result = to_check_result(outcome((True, "error"),), ASSET_KEY, "file:///docs/validations/p.html",
+                             "file:///docs/index.html")
+    assert result.metadata["data_docs"] == dg.MetadataValue.url("file:///docs/validations/p.html")
+    assert result.metadata["data_docs_index"] == dg.MetadataValue.url("file:///docs/index.html")
+
+
+def test_check_brings_the_run_level_data_docs_resource() -> None:
+    from dagster_project.quality.assets import DATA_DOCS
+    from dagster_project.quality.data_docs import data_docs_site
+
+    checks = build_gx_asset_check("ps_case", ASSET_KEY, monthly_partitions)
+    assert checks.required_resource_keys >= {DATA_DOCS}
+    assert checks.resource_defs[DATA_DOCS] is data_docs_site  # one definition shared by every check
 
 
 def test_warning_failures_alone_pass_with_warn_severity() -> None:

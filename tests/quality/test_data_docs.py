@@ -2,9 +2,13 @@ import json
 import re
 from pathlib import Path
 
+import dagster as dg
 import duckdb
+import pytest
 
-from dagster_project.quality.data_docs import data_docs_dir, publish_validation
+from dagster_project.lib.settings import Settings
+from dagster_project.quality import data_docs
+from dagster_project.quality.data_docs import build_index, data_docs_dir, data_docs_site, publish_validation
 from dagster_project.quality.gx_runner import validate_partition
 from tests.quality.conftest import PERIOD, insert_delivery
 
@@ -27,6 +31,8 @@ def test_pages_index_and_gx_result_are_static_offline_and_free_of_personal_value
     blocked = publish_validation(docs, validate_partition(warehouse, "ps_resident", PERIOD, "run-1"))
     reconciled = publish_validation(docs, validate_partition(warehouse, "ca_community", PERIOD, "run-1"))
     older = publish_validation(docs, validate_partition(warehouse, "ps_resident", "2026-05", "run-0"))
+    assert not (docs / "index.html").exists()  # pages as checks report; the index once per run
+    assert build_index(docs) == docs / "index.html"
 
     assert blocked == docs / "validations" / "ps_resident" / PERIOD / "run-1.html"
     page = blocked.read_text(encoding="utf-8")
@@ -53,3 +59,28 @@ def test_a_run_id_cannot_leave_the_docs_directory(warehouse: duckdb.DuckDBPyConn
     page = publish_validation(docs, validate_partition(warehouse, "ps_resident", PERIOD, "../../x y"))
     assert page.parent == docs / "validations" / "ps_resident" / PERIOD
     assert page.name == "______x_y.html"
+
+
+def test_a_run_builds_the_index_once_after_its_last_page(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOVWH_HOME", str(tmp_path / "home"))
+    builds: list[Path] = []
+    real_build = data_docs.build_index
+    monkeypatch.setattr(data_docs, "build_index", lambda docs: builds.append(docs) or real_build(docs))
+    docs = data_docs_dir(Settings.from_env().audit_dir)
+    outcomes = [validate_partition(warehouse, "ps_resident", PERIOD, "run-9"),
+                validate_partition(warehouse, "ps_resident", "2026-05", "run-9")]
+
+    with dg.build_resources({"data_docs": data_docs_site}) as resources:
+        pages = [resources.data_docs.publish(o) for o in outcomes]
+        assert all(p.is_file() for p in pages)
+        assert builds == [] and not (docs / "index.html").exists()
+
+    assert builds == [docs]
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'<a href="([^"]+)">', index) == [p.relative_to(docs).as_posix() for p in pages]
+
+    with dg.build_resources({"data_docs": data_docs_site}):
+        pass  # a run that validated nothing leaves the index alone
+    assert builds == [docs]

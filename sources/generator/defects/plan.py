@@ -19,13 +19,24 @@ import math
 import random
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from dagster_project.lib.contract import Contract, Table
 from sources.generator.defects.files import BENIGN, FATAL, refused_name
 from sources.generator.defects.rows import HARMLESS, REJECTING, Defect, Mark, RowContext
+from sources.generator.defects.tables import (
+    DUPLICATE_PLANT,
+    HALVING_EXCLUDED,
+    MIN_HALVED_ROWS,
+    RECONCILIATION_PLANTS,
+    ROW_COUNT_CHANGE,
+    PlantedDefect,
+    Rewrite,
+    TablePlant,
+    write_planted,
+)
 from sources.generator.draws import poisson
 from sources.generator.formats import Cell
 from sources.generator.parts import file_columns
@@ -119,6 +130,50 @@ class RowInjector:
         return [["合计", str(self.info.rows)] + [""] * (width - 2)]
 
 
+def _table_plants(files: list[FileInfo], rng: random.Random) -> tuple[dict[str, TablePlant], set[str]]:
+    """The table-level defects of a window, by file, and the files they rely on being loaded whole.
+
+    Reconciliation plants go to the last period in which social security delivers its quarterly
+    enrolments, where each has the other department's side to disagree with; the duplicate case to
+    the last delivery of the assistance register; the halved extract to the last delivery of one
+    snapshot table that has an earlier delivery to be compared with.
+    """
+    by_table: dict[str, list[FileInfo]] = {}
+    for info in sorted(files, key=lambda f: f.period):
+        if info.rows:
+            by_table.setdefault(info.table.name, []).append(info)
+    plants: dict[str, TablePlant] = {}
+    relied_on: set[str] = set()
+    people: set[str] = set()
+
+    def plant(info: FileInfo, defect: str, expectation: str, severity: str, rewrite: Rewrite | None,
+              limit: int | None = None) -> None:
+        plants[info.rel] = TablePlant(info.rel, info.table, info.period, info.fmt, defect, expectation,
+                                      severity, rewrite, limit, people)
+
+    if by_table.get("ss_insurance"):
+        period = by_table["ss_insurance"][-1].period
+        for defect, (table, expectation, severity, rewrite) in RECONCILIATION_PLANTS.items():
+            other = "ca_worker" if table == "ss_insurance" else "ps_resident"
+            target = [f for f in by_table.get(table, []) if f.period == period]
+            sides = [f for f in by_table.get(other, []) if f.period <= period]
+            if target and sides:
+                plant(target[0], defect, expectation, severity, rewrite)
+                relied_on.add(sides[-1].rel)
+    table, defect, expectation, severity, rewrite = DUPLICATE_PLANT
+    if by_table.get(table):
+        plant(by_table[table][-1], defect, expectation, severity, rewrite)
+    halvable = sorted(name for name, infos in by_table.items()
+                      if len(infos) >= 2 and infos[0].table.kind == "snapshot"
+                      and name not in HALVING_EXCLUDED and infos[-1].rel not in plants
+                      and infos[-1].rows >= MIN_HALVED_ROWS)
+    if halvable:
+        infos = by_table[halvable[int(rng.random() * len(halvable))]]
+        plant(infos[-1], "halved_extract", ROW_COUNT_CHANGE, "error", None, limit=infos[-1].rows // 2)
+        relied_on.add(infos[-2].rel)
+    return plants, relied_on
+
+
 def _cycle(kinds: Iterable[str], count: int) -> list[str]:
     kinds = list(kinds)
     return [kinds[i % len(kinds)] for i in range(count)]
@@ -134,8 +189,11 @@ class DefectPlan:
         self.seed = seed
         self.inbox = inbox
         self.truth: list[TruthRow] = []
+        self.plants, relied_on = _table_plants(files, random.Random(f"{seed}/defects/tables"))
         rng = random.Random(f"{seed}/defects/files")
-        eligible = [f for f in files if f.fmt == "csv" and f.table.name != DIVISIONS and f.rows >= 5]
+        # Files holding a table-level defect, or the other side it is compared with, load whole.
+        eligible = [f for f in files if f.fmt == "csv" and f.table.name != DIVISIONS and f.rows >= 5
+                    and f.rel not in self.plants and f.rel not in relied_on]
         count = max(1, round(rate * len(eligible)))
         # Whole files fail among the smaller half, so the large ones keep their row defects.
         small = sorted(eligible, key=lambda f: (f.rows, f.rel))[: max(1, len(eligible) // 2)]
@@ -156,10 +214,23 @@ class DefectPlan:
     def redelivered(self, info: FileInfo) -> bool:
         return self.file_defects.get(info.rel) == "corrected_redelivery"
 
+    def plant(self, info: FileInfo) -> TablePlant | None:
+        return self.plants.get(info.rel)
+
+    @property
+    def planted(self) -> list[PlantedDefect]:
+        return [r for p in self.plants.values() for r in p.records]
+
+    def write_planted(self) -> Path:
+        return write_planted(self.inbox, self.planted)
+
     def injector(self, info: FileInfo) -> RowInjector | None:
         kind = self.file_defects.get(info.rel)
         if info.table.name == DIVISIONS or kind in FATAL:
             return None
+        plant = self.plants.get(info.rel)
+        if plant is not None and plant.limit is not None:
+            info = replace(info, rows=plant.limit)  # row defects among the rows the file keeps
         rng = random.Random(f"{self.seed}/defects/{info.rel}")
         return RowInjector(self.contract, info, self.rate, rng, self.truth,
                            at_least_one=kind == "corrected_redelivery")
