@@ -2,10 +2,8 @@
 
 import csv
 import io
-import os
 import re
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +14,7 @@ import pytest
 from dagster_project.ingest.decode import decode
 from dagster_project.lib.settings import Settings
 from dagster_project.runner import run_pipeline
-from tests.conftest import TEST_PII_KEY
+from tests.conftest import DemoCity, environment
 
 YEAR = "2025"
 LAST_MONTH = "2025-03"  # the test city covers the first quarter: every table, every cadence
@@ -33,26 +31,11 @@ class DemoRun:
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory):
-    """`govwh demo` on a tiny city, exactly as a user runs it (a subprocess with its own environment)."""
-    root = tmp_path_factory.mktemp("e2e")
-    env = {"GOVWH_HOME": str(root / "home"), "GOVWH_INBOX": str(root / "inbox"),
-           "GOVWH_PII_KEY": TEST_PII_KEY, "DAGSTER_HOME": str(root / "home" / "dagster")}
-    govwh = Path(sys.executable).with_name("govwh")
-    done = subprocess.run([str(govwh), "demo", "--scale", "tiny", "--months", "3"], env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stdout + done.stderr
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        pdfs = [Path(line) for line in done.stdout.splitlines() if line.endswith(".pdf")]
-        yield DemoRun(Settings.from_env(), pdfs, done.stdout)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+def pipeline(demo_city: DemoCity):
+    """The shared `govwh demo` run, with its environment set for this module."""
+    with environment(demo_city.env):
+        pdfs = [Path(line) for line in demo_city.stdout.splitlines() if line.endswith(".pdf")]
+        yield DemoRun(Settings.from_env(), pdfs, demo_city.stdout)
 
 
 def _warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -67,8 +50,19 @@ def _pdf_text(path: Path) -> str:
 def test_demo_runs_and_prints_the_report_paths(pipeline) -> None:
     assert "generating" in pipeline.stdout
     assert pipeline.pdfs, "no report rendered"
-    assert all(p.exists() and p.parent == pipeline.settings.reports_dir / YEAR for p in pipeline.pdfs)
-    assert len(pipeline.pdfs) == 1 + len(_district_names(pipeline.settings))
+    assert all(p.exists() for p in pipeline.pdfs)
+    settings, areas = pipeline.settings, 1 + len(_district_names(pipeline.settings))
+    # The catalogue: the year's annual reports, the complete quarter's public-safety analyses (city and
+    # districts) and one audit report per month, the last for auditors under audit/.
+    by_folder: dict[Path, int] = {}
+    for p in pipeline.pdfs:
+        by_folder[p.parent] = by_folder.get(p.parent, 0) + 1
+    months = [f"{YEAR}-{m:02d}" for m in range(1, int(LAST_MONTH[5:]) + 1)]
+    assert by_folder == {
+        settings.reports_dir / YEAR: areas,
+        settings.reports_dir / f"{YEAR}Q1": areas,
+        **{settings.audit_dir / "reports" / month: 1 for month in months},
+    }
 
 
 def test_every_file_reconciles_in_the_ledger(pipeline) -> None:

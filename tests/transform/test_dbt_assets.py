@@ -1,5 +1,6 @@
-"""The dbt models as Dagster assets: keys tied to the ingest assets, dbt tests as checks, a window of months
-passed to dbt as vars, and a run for a month after a corrected file that changes only that month's rows."""
+"""The dbt models as Dagster assets: keys tied to the ingest assets, dbt tests as checks, monthly partitions
+whose range reaches dbt as vars in one run, and a run for a month after a corrected file that changes only that
+month's rows."""
 
 import math
 import os
@@ -10,7 +11,14 @@ import duckdb
 import pytest
 
 from dagster_project.lib.contract import load_contract
-from dagster_project.transform.assets import DbtBuildConfig, dbt_build_args, dbt_resource, govwh_dbt_models
+from dagster_project.partitions import monthly_partitions, quarterly_partitions
+from dagster_project.transform.assets import (
+    BuildWindow,
+    build_window,
+    dbt_build_args,
+    dbt_resource,
+    govwh_dbt_models,
+)
 from dagster_project.transform.project import govwh_dbt_project, manifest_is_current
 from tests.conftest import TEST_PII_KEY
 
@@ -51,16 +59,51 @@ def test_dbt_tests_are_asset_checks_and_errors_block() -> None:
     assert not checks[(warning, "assert_measured_communities_are_in_the_hierarchy")].blocking
 
 
-def test_a_window_of_months_reaches_dbt_as_vars() -> None:
-    assert dbt_build_args(DbtBuildConfig()) == ["build"]
-    assert dbt_build_args(DbtBuildConfig(period_from="2024-03", period_to="2024-06")) == [
-        "build", "--vars", '{"period_from": "2024-03", "period_to": "2024-06"}']
+def test_models_are_monthly_partitions_backfilled_in_one_run() -> None:
+    assert govwh_dbt_models.partitions_def == monthly_partitions
+    assert govwh_dbt_models.backfill_policy == dg.BackfillPolicy.single_run()
 
 
-@pytest.mark.parametrize("month", ["2024-13", "2024-5", "2024Q2", "'; drop table marts.dim_area; --"])
-def test_a_window_must_be_months(month: str) -> None:
-    with pytest.raises(ValueError, match="not a month"):
-        DbtBuildConfig(period_from=month)
+def test_a_partition_range_reaches_dbt_as_vars() -> None:
+    window = build_window(dg.PartitionKeyRange("2024-03", "2024-06"))
+    assert window == BuildWindow("2024-03", "2024-06")
+    assert dbt_build_args(window) == ["build", "--vars", '{"period_from": "2024-03", "period_to": "2024-06"}']
+    assert dbt_build_args(build_window(dg.PartitionKeyRange("2024-05", "2024-05"))) == [
+        "build", "--vars", '{"period_from": "2024-05", "period_to": "2024-05"}']
+
+
+def test_every_partition_or_a_full_rebuild_republishes_everything() -> None:
+    first, last = monthly_partitions.get_first_partition_key(), monthly_partitions.get_last_partition_key()
+    assert dbt_build_args(build_window(dg.PartitionKeyRange(first, last))) == ["build"]
+    assert dbt_build_args(build_window(dg.PartitionKeyRange("2025-01", "2025-03"), full_rebuild=True)) == ["build"]
+    assert build_window(dg.PartitionKeyRange(first, "2024-06")) == BuildWindow(first, "2024-06")
+
+
+def test_a_month_depends_on_its_months_extracts_and_its_quarters_delivery() -> None:
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    residents = dg.AssetKey(["staging", "stg_public_security__residents"])
+    quarterly = dg.AssetKey(["raw", "ps_resident"])
+    monthly = dg.AssetKey(["raw", "ca_worker"])
+    workers = next(key for key in govwh_dbt_models.keys
+                   if any(dep.asset_key == monthly for dep in govwh_dbt_models.specs_by_key[key].deps))
+
+    def upstream(child: dg.AssetKey, parent: dg.AssetKey, month: str) -> list[str]:
+        mapping = graph.get_partition_mapping(child, parent)
+        subset = monthly_partitions.empty_subset().with_partition_keys([month])
+        parent_def = graph.get(parent).partitions_def
+        mapped = mapping.get_upstream_mapped_partitions_result_for_partitions(subset, monthly_partitions, parent_def)
+        return sorted(mapped.partitions_subset.get_partition_keys())
+
+    for month in ("2025-01", "2025-02", "2025-03"):
+        assert upstream(residents, quarterly, month) == ["2025-03"]
+        assert upstream(workers, monthly, month) == [month]
+    assert upstream(residents, quarterly, "2025-04") == ["2025-06"]
+    mapping = graph.get_partition_mapping(residents, quarterly)
+    delivered = quarterly_partitions.empty_subset().with_partition_keys(["2025-12"])
+    months = mapping.get_downstream_partitions_for_partitions(delivered, quarterly_partitions, monthly_partitions)
+    assert sorted(months.get_partition_keys()) == ["2025-10", "2025-11", "2025-12"]
 
 
 def test_a_manifest_is_current_until_a_project_file_changes(tmp_path: Path) -> None:
@@ -117,9 +160,8 @@ def month_run(built: BuiltWarehouse, monkeypatch: pytest.MonkeyPatch):
         (rebuilt.data_dir / "warehouse.lock").unlink(missing_ok=True)
         monkeypatch.setenv("GOVWH_HOME", str(rebuilt.data_dir))
         monkeypatch.setenv("GOVWH_PII_KEY", TEST_PII_KEY)
-        window = {"period_from": PERIOD, "period_to": PERIOD}
         result = dg.materialize([govwh_dbt_models], resources={"dbt": dbt_resource()}, raise_on_error=False,
-                                run_config={"ops": {"govwh_dbt_models": {"config": window}}})
+                                partition_key=PERIOD)
     finally:
         built.home.unlink()
         built.home.symlink_to(built.data_dir, target_is_directory=True)
@@ -130,6 +172,7 @@ def test_a_run_for_a_month_after_a_corrected_file_changes_only_that_months_rows(
     result, before, after, data_dir = month_run
     assert result.success
     assert (data_dir / "warehouse.lock").exists()  # dbt ran under the warehouse writer lock
+    assert {e.partition for e in result.get_asset_materialization_events()} == {PERIOD}
     evaluations = result.get_asset_check_evaluations()
     assert evaluations and all(e.passed for e in evaluations if e.severity == dg.AssetCheckSeverity.ERROR)
     assert set(after) == set(before)
