@@ -56,15 +56,31 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if result.ok else 1
 
 
-def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    from dagster_project.reporting.assets import code_version, data_fingerprint
-    from dagster_project.reporting.render import ReproStamp, render_annual_report
+def _area_code(text: str | None) -> str | None:
+    """A district code as typed: 6 digits are the county part of the 12-digit statistical code."""
+    if text is None:
+        return None
+    text = text.strip()
+    return text + "000000" if len(text) == 6 and text.isdigit() else text
 
-    stamp = ReproStamp(run_id="manual", data_fingerprint=data_fingerprint(settings, args.year),
-                       code_version=code_version())
-    path = render_annual_report(settings.snapshot_path, args.year, settings.reports_dir,
-                                area_code=args.area, stamp=stamp)
-    print(path)
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.reporting.assets import code_version
+    from dagster_project.reporting.catalogue import KINDS, render_kind
+    from dagster_project.reporting.data import ReportDataError
+
+    period = args.period or args.year
+    if period is None:
+        print("govwh report: give the period with --period (or --year for the annual report)", file=sys.stderr)
+        return 2
+    try:
+        paths, _ = render_kind(KINDS[args.kind], settings, period, run_id="manual", code_version=code_version(),
+                               area_code=_area_code(args.area), every_area=args.all_areas)
+    except (ReportDataError, FileNotFoundError) as exc:
+        print(f"govwh report: {exc}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(path)
     return 0
 
 
@@ -122,9 +138,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--year", action="append", help="report year(s) to render (default: every year touched)")
     run.set_defaults(func=cmd_run)
 
-    rep = sub.add_parser("report", help="render one annual report from the published snapshot")
-    rep.add_argument("--year", required=True)
-    rep.add_argument("--area", help="district code (6 or 12 digits); default: the whole city")
+    rep = sub.add_parser("report", help="render one report of the catalogue from the published snapshot")
+    rep.add_argument("--kind", default="annual", choices=["annual", "safety", "audit"],
+                     help="annual: 年度社区治理调研报告 (--period 2025); safety: 平安建设季度分析 (--period 2025Q2); "
+                          "audit: 数据质量审计报告 for auditors (--period 2025-03)")
+    rep.add_argument("--period", help="the report's year, quarter (YYYYQn) or month (YYYY-MM)")
+    rep.add_argument("--year", help="same as --period, for the annual report")
+    area = rep.add_mutually_exclusive_group()
+    area.add_argument("--area", help="district code (6 or 12 digits); default: the whole city")
+    area.add_argument("--all-areas", action="store_true", help="the city's report and each district's")
     rep.set_defaults(func=cmd_report)
 
     st = sub.add_parser("status", help="ledger and validation summary")

@@ -1,15 +1,22 @@
-"""Publication assets: the read-only reporting snapshot and the reports rendered from it."""
+"""Publication assets: the read-only reporting snapshot and the reports rendered from it.
 
-import hashlib
+One report asset per kind of the catalogue (catalogue.py), partitioned by the kind's period: years
+for the annual report, quarters (keyed by their last month, like the quarterly deliveries) for the
+public-safety analysis, months for the audit report. A run renders the city's report and, where the
+kind has them, each district's.
+"""
+
 import subprocess
+from collections.abc import Iterator
 
 import dagster as dg
 
 from dagster_project.lib.paths import PROJECT_ROOT
 from dagster_project.lib.settings import Settings
 from dagster_project.lib.warehouse import Warehouse, read_snapshot
-from dagster_project.partitions import yearly_partitions
-from dagster_project.reporting.render import ReproStamp, render_annual_report
+from dagster_project.partitions import monthly_partitions, quarterly_partitions, yearly_partitions
+from dagster_project.reporting.catalogue import KINDS, ReportKind, normalise_period, render_kind
+from dagster_project.reporting.data import NoDataForPeriod
 
 SNAPSHOT_KEY = dg.AssetKey(["publish", "reporting_snapshot"])
 PUBLISHED_MARTS = ("fct_indicator_values", "dim_indicator", "dim_area")
@@ -29,16 +36,31 @@ def code_version() -> str:
         return f"govwh {version('govwh')}"
 
 
-def data_fingerprint(settings: Settings, year: str) -> str:
-    """A digest of exactly which delivered files the year's numbers rest on."""
-    with read_snapshot(settings.snapshot_path) as con:
-        rows = con.execute(
-            "select sha256 from audit.load_ledger where status in ('LOADED', 'PARTIAL') "
-            "and substr(period, 1, 4) = ? order by sha256",
-            [year],
-        ).fetchall()
-    digest = hashlib.sha256("\n".join(r[0] for r in rows).encode()).hexdigest()
-    return digest[:16]
+def _report_asset(
+    kind: ReportKind, partitions_def: dg.PartitionsDefinition, description: str
+) -> dg.AssetsDefinition:
+    @dg.asset(key=dg.AssetKey(["reports", f"{kind.key}_report"]), group_name="reporting", deps=[SNAPSHOT_KEY],
+              partitions_def=partitions_def, kinds={"pdf"}, description=description, output_required=False)
+    def report_asset(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
+        settings = Settings.from_env()
+        period = normalise_period(kind.grain, context.partition_key)
+        try:
+            paths, stamp = render_kind(kind, settings, period, context.run_id, code_version(), every_area=True)
+        except NoDataForPeriod as exc:
+            # A period the departments sent nothing for (e.g. a quarter without public-security
+            # events yet): no report, and no materialisation claiming one.
+            context.log.warning(f"no {kind.title} for {period}: {exc}")
+            return
+        for p in paths:
+            context.log.info(f"rendered {p}")
+        yield dg.MaterializeResult(metadata={
+            "period": period,
+            "pdfs": dg.MetadataValue.json([str(p) for p in paths]),
+            "data_fingerprint": stamp.data_fingerprint,
+            "code_version": stamp.code_version,
+        })
+
+    return report_asset
 
 
 def build_publication_assets(mart_keys: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
@@ -53,28 +75,15 @@ def build_publication_assets(mart_keys: list[dg.AssetKey]) -> list[dg.AssetsDefi
             cells = con.execute("select count(*) from marts.fct_indicator_values").fetchone()[0]
         return dg.MaterializeResult(metadata={"path": str(path), "indicator_cells": cells})
 
-    @dg.asset(key=dg.AssetKey(["reports", "annual_report"]), group_name="reporting", deps=[SNAPSHOT_KEY],
-              partitions_def=yearly_partitions, kinds={"pdf"},
-              description="年度社区治理调研报告: one PDF for the city and one per district, "
-                          "rendered from the reporting snapshot.")
-    def annual_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        settings = Settings.from_env()
-        year = context.partition_key
-        stamp = ReproStamp(run_id=context.run_id, data_fingerprint=data_fingerprint(settings, year),
-                           code_version=code_version())
-        with read_snapshot(settings.snapshot_path) as con:
-            districts = [r[0] for r in con.execute(
-                "select area_code from marts.dim_area where area_level = 'district' order by area_code").fetchall()]
-        paths = [render_annual_report(settings.snapshot_path, year, settings.reports_dir, stamp=stamp)]
-        for district in districts:
-            paths.append(render_annual_report(settings.snapshot_path, year, settings.reports_dir,
-                                              area_code=district, stamp=stamp))
-        for p in paths:
-            context.log.info(f"rendered {p}")
-        return dg.MaterializeResult(metadata={
-            "pdfs": dg.MetadataValue.json([str(p) for p in paths]),
-            "data_fingerprint": stamp.data_fingerprint,
-            "code_version": stamp.code_version,
-        })
-
-    return [reporting_snapshot, annual_report]
+    annual_report = _report_asset(
+        KINDS["annual"], yearly_partitions,
+        "年度社区治理调研报告: one PDF for the city and one per district, rendered from the reporting snapshot.")
+    safety_report = _report_asset(
+        KINDS["safety"], quarterly_partitions,
+        "平安建设季度分析: one PDF for the city and one per district for the quarter ending in the partition's "
+        "month, with the same quarter last year, the previous quarter and, at Q2, the first half.")
+    audit_report = _report_asset(
+        KINDS["audit"], monthly_partitions,
+        "数据质量审计报告: the month's files, ledger, rejects by reason with masked examples, warnings, "
+        "validation results and reconciliations, for auditors (under $GOVWH_HOME/audit/reports).")
+    return [reporting_snapshot, annual_report, safety_report, audit_report]

@@ -5,11 +5,13 @@ made on values rounded to the precision the report prints, so a reader who check
 above 11.9%" by hand gets the same answer.
 """
 
+import calendar
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from datetime import date
+from typing import TYPE_CHECKING, Literal
 
 import duckdb
 
@@ -22,6 +24,9 @@ from dagster_project.reporting.formatting import (
     period_end_month,
     round_half_up,
 )
+
+if TYPE_CHECKING:
+    from dagster_project.reporting.rules import Findings
 
 # Indicators of the annual report, in the order the report discusses them.
 HOUSEHOLDS_PER_COMMUNITY = "A05"
@@ -50,6 +55,11 @@ AreaLevel = Literal["city", "district"]
 
 class ReportDataError(ValueError):
     """The snapshot cannot support the requested report."""
+
+
+class NoDataForPeriod(ReportDataError):
+    """The marts hold nothing for the period asked: there is no report to write (not an error of the data)."""
+
 
 
 @dataclass(frozen=True)
@@ -175,6 +185,8 @@ class AnnualReport:
     within_year: dict[str, Movement | None]
     sources: SourceSummary
     source_notes: dict[str, tuple[str, ...]]
+    # 主要成效 / 存在问题 / 对策建议, from the findings rules (reporting/rules.py).
+    findings: "Findings"
 
     @property
     def has_quarters(self) -> bool:
@@ -309,18 +321,24 @@ def _indicator_defs(con: duckdb.DuckDBPyConnection) -> dict[str, IndicatorDef]:
 
 
 def _figures(
-    con: duckdb.DuckDBPyConnection, area_codes: list[str], periods: list[str]
+    con: duckdb.DuckDBPyConnection,
+    area_codes: list[str],
+    periods: list[str],
+    codes: Iterable[str] = REPORT_INDICATORS,
 ) -> dict[tuple[str, str, str], Figure]:
-    """(area_code, period, indicator_code) -> Figure for the report's indicators."""
+    """(area_code, period, indicator_code) -> Figure for the given indicators (default: the report's)."""
+    codes = list(codes)
+    if not area_codes or not periods or not codes:
+        return {}
     area_list = ", ".join("?" for _ in area_codes)
     period_list = ", ".join("?" for _ in periods)
-    code_list = ", ".join("?" for _ in REPORT_INDICATORS)
+    code_list = ", ".join("?" for _ in codes)
     rows = con.execute(
         "select area_code, period, indicator_code, value, numerator, denominator, unit, suppressed "
         "from marts.fct_indicator_values "
         f"where area_code in ({area_list}) and period in ({period_list}) "
         f"and indicator_code in ({code_list})",
-        [*area_codes, *periods, *REPORT_INDICATORS],
+        [*area_codes, *periods, *codes],
     ).fetchall()
     out: dict[tuple[str, str, str], Figure] = {}
     for area, period, code, value, numerator, denominator, unit, suppressed in rows:
@@ -382,6 +400,9 @@ def _source_notes(contract: Contract) -> dict[str, tuple[str, ...]]:
 def load_annual_report(
     con: duckdb.DuckDBPyConnection, year: str, contract: Contract, area_code: str | None = None
 ) -> AnnualReport:
+    # The rules engine builds on this module's loaders, so it is imported where it is used.
+    from dagster_project.reporting.rules import annual_findings
+
     if not YEAR_RE.fullmatch(year):
         raise ReportDataError(f"year must be four digits, got {year!r}")
     previous_year = str(int(year) - 1)
@@ -399,7 +420,7 @@ def load_annual_report(
 
     current = {c: figure(code, year, c) for c in REPORT_INDICATORS}
     if not any(f.shown or f.suppressed for f in current.values()):
-        raise ReportDataError(f"marts.fct_indicator_values holds no {year} values for {name}")
+        raise NoDataForPeriod(f"marts.fct_indicator_values holds no {year} values for {name}")
     previous = {c: figure(code, previous_year, c) for c in REPORT_INDICATORS}
 
     rows = tuple(
@@ -440,4 +461,154 @@ def load_annual_report(
         within_year=within_year,
         sources=_source_summary(con, year, contract),
         source_notes=_source_notes(contract),
+        findings=annual_findings(con, year, code),
+    )
+
+
+# --- Figures the findings rules (reporting/rules.py) read -------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    """An indicator as the rules word it: name, unit, good direction and what its ratio counts."""
+
+    code: str
+    name_zh: str
+    unit: str
+    direction: str
+    numerator_name_zh: str | None
+    denominator_name_zh: str | None
+
+
+@dataclass(frozen=True)
+class StandardRef:
+    """A standard or plan target of marts.dim_indicator_standard in force for an area and period."""
+
+    standard_id: str
+    kind: Literal["standard", "target"]
+    comparator: str
+    low_value: float | None
+    high_value: float | None
+    doc_title: str
+    quote_zh: str
+    target_year: int | None
+
+
+@dataclass(frozen=True)
+class RuleData:
+    """Published figures of one area and period, its sub-areas and communities, for the rules engine.
+
+    `children` are the units the report compares (the districts of a city, the communities of a
+    district); `communities` are all communities inside the area; `siblings` are the areas sharing
+    the area's parent (the other districts of the city), including the area itself.
+    """
+
+    area_code: str
+    area_name: str
+    area_level: str
+    period: str
+    comparison_period: str | None
+    indicators: dict[str, IndicatorInfo]
+    standards: dict[tuple[str, str], StandardRef]
+    children: tuple[tuple[str, str], ...]
+    communities: tuple[tuple[str, str], ...]
+    siblings: tuple[tuple[str, str], ...]
+    figures: dict[tuple[str, str, str], Figure]
+
+    def figure(self, area_code: str, indicator: str, period: str | None = None) -> Figure:
+        return self.figures.get((area_code, period or self.period, indicator), MISSING_FIGURE)
+
+
+def period_end_date(period: str) -> date:
+    year, month = period_end_month(period)
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _indicator_infos(con: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, IndicatorInfo]:
+    if not codes:
+        return {}
+    rows = con.execute(
+        "select indicator_code, name_zh, unit, direction, numerator_name_zh, denominator_name_zh "
+        f"from marts.dim_indicator where indicator_code in ({', '.join('?' for _ in codes)})",
+        codes,
+    ).fetchall()
+    return {r[0]: IndicatorInfo(*r) for r in rows}
+
+
+def standards_in_force(
+    con: duckdb.DuckDBPyConnection, area_code: str, period: str, codes: list[str]
+) -> dict[tuple[str, str], StandardRef]:
+    """(indicator, 'standard'|'target') -> the one in force on the period's last day for the area.
+
+    As in the marts: the scope must be a prefix of the area code (empty = nationwide); the most
+    specific scope wins, then the latest effective date.
+    """
+    if not codes:
+        return {}
+    end = period_end_date(period)
+    rows = con.execute(
+        "select standard_id, indicator_code, standard_kind, comparator, low_value, high_value, "
+        "coalesce(scope_code, '') as scope, effective_from, doc_title, quote_zh, target_year "
+        "from marts.dim_indicator_standard "
+        f"where indicator_code in ({', '.join('?' for _ in codes)}) "
+        "and starts_with(?, coalesce(scope_code, '')) "
+        "and effective_from <= ? and (effective_to is null or effective_to >= ?) "
+        "order by indicator_code, standard_kind, length(coalesce(scope_code, '')) desc, effective_from desc",
+        [*codes, area_code, end, end],
+    ).fetchall()
+    chosen: dict[tuple[str, str], StandardRef] = {}
+    for sid, code, kind, comparator, low, high, _scope, _from, doc, quote, target_year in rows:
+        chosen.setdefault((code, kind), StandardRef(sid, kind, comparator, low, high, doc, quote, target_year))
+    return chosen
+
+
+def _areas(con: duckdb.DuckDBPyConnection, sql: str, params: list[str]) -> tuple[tuple[str, str], ...]:
+    return tuple((c, n) for c, n in con.execute(sql + " order by area_code", params).fetchall())
+
+
+def load_rule_data(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    codes: Iterable[str],
+    area_code: str | None = None,
+    comparison_period: str | None = None,
+) -> RuleData:
+    """Every published figure the rules need for the area (default: the city) in `period`.
+
+    `comparison_period` (the year before, the same quarter last year, a base year) is read for the
+    area and its sub-areas so that changes can be worded; withheld cells come back as suppressed
+    Figures without values, never as numbers.
+    """
+    codes = sorted(set(codes))
+    code, name, level = _resolve_area(con, area_code)
+    children = tuple(_children(con, code, level))
+    if level == "city":
+        communities = _areas(
+            con, "select area_code, area_name from marts.dim_area where area_level = 'community' and city_code = ?",
+            [code],
+        )
+        siblings: tuple[tuple[str, str], ...] = ()
+    else:
+        communities = children
+        siblings = _areas(
+            con,
+            "select area_code, area_name from marts.dim_area where area_level = 'district' and city_code = "
+            "(select city_code from marts.dim_area where area_code = ?)",
+            [code],
+        )
+    areas = list(dict.fromkeys([code, *(c for c, _ in children), *(c for c, _ in communities),
+                                *(c for c, _ in siblings)]))
+    periods = [period] + ([comparison_period] if comparison_period else [])
+    return RuleData(
+        area_code=code,
+        area_name=name,
+        area_level=level,
+        period=period,
+        comparison_period=comparison_period,
+        indicators=_indicator_infos(con, codes),
+        standards=standards_in_force(con, code, period, codes),
+        children=children,
+        communities=communities,
+        siblings=siblings,
+        figures=_figures(con, areas, periods, codes),
     )

@@ -30,9 +30,26 @@ def round_half_up(value: float, decimals: int) -> Decimal:
     return Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
+# Units whose values are small numbers print with decimals ("2.27倍", "6.31万元/年", "41.2岁");
+# every other average prints to whole units ("2530户/社区").
+UNIT_DECIMALS = {
+    "%": PERCENT_DECIMALS,
+    "倍": 2,
+    "人/户": 2,
+    "万元/年": 2,
+    "万元/社区": 2,
+    "岁": 1,
+    "个/社区": 1,
+    "起/千人": 2,
+    "人/千人": 1,
+    "个/千户": 1,
+    "平方米/百户": 1,
+}
+
+
 def decimals_for_unit(unit: str) -> int:
     """Display precision of an indicator value by its unit: rates to 0.1, averages to whole units."""
-    return PERCENT_DECIMALS if unit == "%" else AVERAGE_DECIMALS
+    return UNIT_DECIMALS.get(unit, AVERAGE_DECIMALS)
 
 
 def _plain(number: Decimal) -> str:

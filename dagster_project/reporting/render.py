@@ -1,4 +1,11 @@
-"""Annual report: snapshot -> figures -> HTML (Jinja) -> PDF (WeasyPrint in a time-limited child)."""
+"""Reports: snapshot -> figures -> HTML (Jinja) -> PDF (WeasyPrint in a time-limited child).
+
+The machinery here is shared by every report kind (the annual report below, the quarterly
+public-safety analysis in safety.py, the monthly data-quality audit in audit.py): the Jinja
+environment, the context every template gets (title, issuer, stamp, edition), safe file names, the
+time-limited renderer and the editions logic (editions.py) that turns a re-issue on changed data into
+a 修订版 and keeps the earlier PDF.
+"""
 
 import logging
 import os
@@ -7,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,6 +28,7 @@ from dagster_project.lib.warehouse import read_snapshot
 from dagster_project.reporting import formatting
 from dagster_project.reporting.charts import BarChart, horizontal_bar_chart
 from dagster_project.reporting.data import FLOATING_SHARE, AnnualReport, load_annual_report
+from dagster_project.reporting.editions import FIRST_EDITION, Edition, install, plan_edition
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +98,21 @@ def safe_filename_part(text: str, fallback: str) -> str:
     return cleaned[:MAX_FILENAME_PART] or fallback
 
 
-def report_path(out_dir: Path, year: str, area_name: str) -> Path:
-    return out_dir / year / f"{REPORT_TITLE}_{safe_filename_part(area_name, 'area')}_{year}.pdf"
+def report_path(out_dir: Path, period: str, area_name: str, title: str = REPORT_TITLE) -> Path:
+    """out_dir/<period>/<title>_<area name>_<period>.pdf, whatever the area is called."""
+    return out_dir / period / f"{title}_{safe_filename_part(area_name, 'area')}_{period}.pdf"
+
+
+def common_context(report_title: str, stamp: ReproStamp, issued_on: date, edition: Edition) -> dict[str, Any]:
+    """What every report template needs besides its figures: cover furniture, stamp and edition."""
+    return {
+        "report_title": report_title,
+        "issuer": ISSUER_PLACEHOLDER,
+        "stamp": stamp,
+        "issued_on": issued_on,
+        "edition": edition,
+        "suppression_threshold": formatting.SUPPRESSION_THRESHOLD,
+    }
 
 
 def floating_share_chart(report: AnnualReport) -> BarChart:
@@ -119,18 +141,16 @@ def floating_share_chart(report: AnnualReport) -> BarChart:
     )
 
 
-def annual_report_html(report: AnnualReport, stamp: ReproStamp, issued_on: date) -> str:
+def annual_report_html(
+    report: AnnualReport, stamp: ReproStamp, issued_on: date, edition: Edition = FIRST_EDITION
+) -> str:
     return render_template(
         "annual_report.html.j2",
+        **common_context(REPORT_TITLE, stamp, issued_on, edition),
         report=report,
-        stamp=stamp,
-        issued_on=issued_on,
         title=f"{report.area_name}{report.year}{REPORT_TITLE}",
-        report_title=REPORT_TITLE,
-        issuer=ISSUER_PLACEHOLDER,
         scope=SCOPE_WORDS[report.area_level],
         sub_area=SUB_AREA_NOUNS[report.area_level],
-        suppression_threshold=formatting.SUPPRESSION_THRESHOLD,
         chart=floating_share_chart(report),
     )
 
@@ -166,6 +186,31 @@ def render_pdf(html: str, target: Path, time_limit_s: float = DEFAULT_TIME_LIMIT
         partial.unlink(missing_ok=True)
 
 
+def issue_report(
+    target: Path,
+    fingerprint: str,
+    html_for: Callable[[Edition], str],
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+) -> Path:
+    """Render the HTML of the right edition and put the PDF at `target`, keeping a superseded edition.
+
+    The PDF is rendered beside the target first; the earlier edition is moved aside and the new one
+    moved in only when rendering succeeded.
+    """
+    edition = plan_edition(target, fingerprint)
+    html = html_for(edition)
+    staged = target.with_name(f".{target.stem}.staged{target.suffix}")
+    try:
+        render_pdf(html, staged, time_limit_s)
+        kept = install(staged, target, edition)
+    finally:
+        staged.unlink(missing_ok=True)
+    if kept is not None:
+        logger.info("%s is a revised edition (%d); the earlier one is kept as %s",
+                    target.name, edition.number, kept.name)
+    return target
+
+
 def render_annual_report(
     snapshot_path: Path,
     year: str,
@@ -179,11 +224,15 @@ def render_annual_report(
     """Write the annual community-governance report for the city (or one district) and return its path.
 
     The PDF lands at out_dir/<year>/年度社区治理调研报告_<area name>_<year>.pdf. `issued_on` (default:
-    today) is the date printed on the cover and recorded as the PDF creation date.
+    today) is the date printed on the cover and recorded as the PDF creation date. A report already
+    there from other data is kept as an earlier edition and the new one is marked 修订版.
     """
     with read_snapshot(snapshot_path) as con:
         report = load_annual_report(con, year, load_contract(), area_code)
-    html = annual_report_html(report, stamp, issued_on or date.today())
-    target = report_path(out_dir, year, report.area_name)
-    render_pdf(html, target, time_limit_s)
-    return target
+    day = issued_on or date.today()
+    return issue_report(
+        report_path(out_dir, year, report.area_name),
+        stamp.data_fingerprint,
+        lambda edition: annual_report_html(report, stamp, day, edition),
+        time_limit_s,
+    )

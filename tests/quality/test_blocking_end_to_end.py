@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from dagster_project.lib.settings import Settings
+from dagster_project.quality import data_docs
 from dagster_project.runner import PipelineResult, run_pipeline
 from dagster_project.status import print_status
 from sources.generator import generate
@@ -37,6 +38,9 @@ class Runs:
     blocked_progress: list[str]
     reports_before: dict[Path, tuple[bytes, int]]
     snapshot_before: int
+    # Data Docs index builds during each pipeline run, and the ingest runs (with checks) it launched.
+    index_builds: list[int]
+    ingest_runs: list[int]
 
 
 def deliver(generated: Path, inbox: Path, period: str) -> None:
@@ -54,7 +58,14 @@ def halve(csv: Path) -> int:
 
 
 def reports(settings: Settings) -> dict[Path, tuple[bytes, int]]:
-    return {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in settings.reports_dir.rglob("*.pdf")}
+    """Every PDF published so far: officials' reports and the auditors' data-quality reports."""
+    pdfs = [*settings.reports_dir.rglob("*.pdf"), *(settings.audit_dir / "reports").rglob("*.pdf")]
+    return {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in pdfs}
+
+
+def ingest_run_count() -> int:
+    runs = dg.DagsterInstance.get().get_runs()
+    return sum(run.job_name.startswith("ingest_") for run in runs)
 
 
 @pytest.fixture(scope="module")
@@ -66,11 +77,15 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
         for key, value in env.items():
             patch.setenv(key, value)
         settings = Settings.from_env()
+        builds: list[Path] = []
+        real_build = data_docs.build_index
+        patch.setattr(data_docs, "build_index", lambda docs: builds.append(docs) or real_build(docs))
         generated = root / "generated"
         generate(generated, scale="tiny", start=CLEAN_PERIOD, months=2, seed=1, tables=TABLES)
 
         deliver(generated, settings.inbox, CLEAN_PERIOD)
         clean = run_pipeline(settings, progress=lambda line: None)
+        index_builds, ingest_runs = [len(builds)], [ingest_run_count()]
         reports_before = reports(settings)
         snapshot_before = settings.snapshot_path.stat().st_mtime_ns
 
@@ -78,7 +93,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
         assert halve(settings.inbox.joinpath(HALVED[0], BAD_PERIOD, HALVED[1])) == 6
         progress: list[str] = []
         blocked = run_pipeline(settings, progress=progress.append)
-        yield Runs(settings, clean, blocked, progress, reports_before, snapshot_before)
+        index_builds.append(len(builds) - index_builds[0])
+        ingest_runs.append(ingest_run_count() - ingest_runs[0])
+        yield Runs(settings, clean, blocked, progress, reports_before, snapshot_before, index_builds,
+                   ingest_runs)
 
 
 def test_clean_month_passes_every_suite_and_is_reported(runs: Runs) -> None:
@@ -114,6 +132,22 @@ def test_dagster_shows_the_failed_check_and_why(runs: Runs) -> None:
                        "observed": f"6 rows; previous delivery {CLEAN_PERIOD}: 12 rows"}
     page = Path(urlparse(evaluation.metadata["data_docs"].value).path)
     assert page.is_file() and "blocked" in page.read_text(encoding="utf-8")
+    index = Path(urlparse(evaluation.metadata["data_docs_index"].value).path)
+    assert index == runs.settings.audit_dir / "data_docs" / "index.html"
+    assert page.relative_to(index.parent).as_posix() in index.read_text(encoding="utf-8")
+
+
+def test_data_docs_index_is_built_once_per_run_not_per_check(runs: Runs) -> None:
+    # March: one run of the monthly tables and one of the quarterly; April: the monthly ones only.
+    assert runs.ingest_runs == [2, 1]
+    assert runs.index_builds == runs.ingest_runs
+    con = duckdb.connect(str(runs.settings.warehouse_path), read_only=True)
+    try:
+        checks = con.execute("select count(distinct (run_id, suite, period)) from audit.validation_results"
+                             ).fetchone()[0]
+    finally:
+        con.close()
+    assert checks == len(TABLES) + 3 > sum(runs.index_builds)  # a page per check, an index per run
 
 
 def test_audit_trail_and_data_docs_record_the_failure(

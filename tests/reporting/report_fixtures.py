@@ -76,6 +76,15 @@ INDICATORS = [
     ),
 ]
 
+# What the numerator and denominator of each indicator count (marts.dim_indicator, for the rules).
+MEASURE_NAMES = {
+    "A05": ("实有人口户数", "社区数"),
+    "A08": ("流动人口数", "实有人口数"),
+    "J11": ("基本养老保险参保缴费的成年实有人口数", "18岁及以上实有人口数"),
+}
+
+STANDARDS_SEED = Path(__file__).resolve().parents[2] / "dbt" / "seeds" / "indicator_standards.csv"
+
 THRESHOLD = 10
 
 
@@ -179,7 +188,17 @@ def build_snapshot(
         )
         con.execute(
             "create table marts.dim_indicator (indicator_code varchar, name_zh varchar, unit varchar, "
-            "formula_zh varchar, direction varchar, standard_value double, standard_text varchar)"
+            "formula_zh varchar, direction varchar, standard_value double, standard_text varchar, "
+            "numerator_name_zh varchar, denominator_name_zh varchar)"
+        )
+        # The standards and targets as the marts publish them: the project's own seed.
+        con.execute(
+            "create table marts.dim_indicator_standard as select standard_id, indicator_code, standard_kind, "
+            "comparator, low_value::double as low_value, high_value::double as high_value, "
+            "coalesce(scope_code::varchar, '') as scope_code, scope_name_zh, effective_from::date as effective_from, "
+            "effective_to::date as effective_to, target_year::integer as target_year, doc_title, quote_zh "
+            "from read_csv(?, header = true, all_varchar = true)",
+            [str(STANDARDS_SEED)],
         )
         con.execute(
             "create table marts.dim_area (area_code varchar, area_name varchar, area_level varchar, "
@@ -193,7 +212,10 @@ def build_snapshot(
         )
         con.executemany("insert into marts.fct_indicator_values values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         _fact_rows(set(forced_suppression)))
-        con.executemany("insert into marts.dim_indicator values (?, ?, ?, ?, ?, ?, ?)", INDICATORS)
+        con.executemany(
+            "insert into marts.dim_indicator values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*row, *MEASURE_NAMES[row[0]]) for row in INDICATORS],
+        )
         areas = [(CITY[0], city_name, "city", None, None, CITY[0])]
         areas += [(code, name, "district", CITY[0], code, CITY[0]) for code, name in DISTRICTS.items()]
         areas += [(code, name, "community", d, d, CITY[0]) for code, (d, name, _) in COMMUNITIES.items()]

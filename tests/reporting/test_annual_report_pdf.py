@@ -40,7 +40,8 @@ def test_file_lands_under_the_year_with_area_in_the_name(city_pdf, district_pdf)
 
 def test_city_report_sections_areas_and_numbers(city_pdf):
     text = pdf_text(city_pdf)
-    for heading in ("目录", "导语", "一、基本情况", "二、各区比较", "三、年内变化", "附录指标说明", "报告生成信息"):
+    for heading in ("目录", "导语", "一、基本情况", "二、主要成效", "三、存在问题", "四、对策建议", "五、各区比较",
+                    "六、年内变化", "附录指标说明", "报告生成信息"):
         assert heading in text
     for name in DISTRICTS.values():
         assert name in text
@@ -136,7 +137,7 @@ def test_only_aggregates_no_codes_of_any_kind(city_pdf, district_pdf):
 
 def test_district_report_lists_communities_and_marks_suppression(district_pdf):
     text = pdf_text(district_pdf)
-    assert "二、各社区比较" in text
+    assert "五、各社区比较" in text
     assert "塔下社区" in text and "新村社区" in text
     assert "全区" in text
     counts, _ = area_counts("2024", "330104000000")
@@ -167,7 +168,7 @@ def test_suppressed_district_and_small_reject_count(make_snapshot, tmp_path):
 def test_report_for_a_year_without_predecessor_or_quarters(shared_snapshot, tmp_path):
     pdf = render_annual_report(shared_snapshot, "2023", tmp_path, stamp=STAMP, issued_on=ISSUED_ON)
     text = pdf_text(pdf)
-    assert "一、基本情况" in text and "较上年" not in text and "三、年内变化" not in text
+    assert "一、基本情况" in text and "较上年" not in text and "年内变化" not in text
     assert "数据期次为2023年12月" in text
     counts, _ = area_counts("2023", CITY[0])
     assert pct_text(counts.floating, counts.residents) in text
