@@ -8,7 +8,7 @@ SYSTEM_PACKAGES := libharfbuzz-subset0 poppler-utils fonts-noto-cjk fontconfig
 export UV_PYTHON_DOWNLOADS := never
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup system-deps python-deps demo test ui clean
+.PHONY: setup system-deps python-deps demo test ui bench clean
 
 setup: system-deps python-deps
 
@@ -34,6 +34,12 @@ test: setup
 
 ui: setup
 	$(UV) run govwh ui
+
+# The pipeline per stage against its floor and the pandas peer: `make bench SCALE=demo MONTHS=3`.
+SCALE ?= demo
+MONTHS ?= 3
+bench: setup
+	$(UV) run python -m bench.pipeline_bench --scale $(SCALE) --months $(MONTHS)
 
 clean:
 	rm -rf var dbt/target dbt/logs .pytest_cache

@@ -1,0 +1,1 @@
+"""Benchmarks: each module prints tables and asserts nothing."""
