@@ -186,15 +186,7 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None] = print,
             result.pdfs.extend(existing)
             continue
         progress(f"· annual reports {year}")
-        run = defs.resolve_job_def("annual_report_job").execute_in_process(
-            instance=instance, partition_key=year, raise_on_error=False, run_config=QUIET)
-        if not run.success:
-            result.failed_runs.append(f"annual_report_job {year} (run {run.run_id})")
-            continue
-        for event in run.get_asset_materialization_events():
-            pdfs = event.materialization.metadata.get("pdfs")
-            if pdfs is not None:
-                result.pdfs.extend(Path(p) for p in pdfs.value)
+        _render_reports(defs, instance, "annual_report_job", year, result)
 
     # Then the quarterly public-safety analyses of the complete quarters touched (keyed by their last
     # month) and the audit reports of the months touched; a re-issue on changed data becomes a 修订版.
@@ -209,13 +201,19 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None] = print,
     ):
         for key in keys:
             progress(f"· {label} {key}")
-            run = defs.resolve_job_def(job_name).execute_in_process(
-                instance=instance, partition_key=key, raise_on_error=False, run_config=QUIET)
-            if not run.success:
-                result.failed_runs.append(f"{job_name} {key} (run {run.run_id})")
-                continue
-            for event in run.get_asset_materialization_events():
-                pdfs = event.materialization.metadata.get("pdfs")
-                if pdfs is not None:
-                    result.pdfs.extend(Path(p) for p in pdfs.value)
+            _render_reports(defs, instance, job_name, key, result)
     return result
+
+
+def _render_reports(defs: dg.Definitions, instance: dg.DagsterInstance, job_name: str, partition_key: str,
+                    result: PipelineResult) -> None:
+    """One report job for one period; the PDFs it rendered (none for a period without data) join the result."""
+    run = defs.resolve_job_def(job_name).execute_in_process(
+        instance=instance, partition_key=partition_key, raise_on_error=False, run_config=QUIET)
+    if not run.success:
+        result.failed_runs.append(f"{job_name} {partition_key} (run {run.run_id})")
+        return
+    for event in run.get_asset_materialization_events():
+        pdfs = event.materialization.metadata.get("pdfs")
+        if pdfs is not None:
+            result.pdfs.extend(Path(p) for p in pdfs.value)
