@@ -12,6 +12,7 @@ as soon as its checks do and earlier runs' pages are never rewritten. The index 
 summaries once per run, when the run's `data_docs` resource is torn down (see `data_docs_site`).
 """
 
+import functools
 import json
 import os
 import re
@@ -56,7 +57,9 @@ def data_docs_dir(audit_dir: Path) -> Path:
     return audit_dir / DATA_DOCS_DIR
 
 
+@functools.cache
 def _environment() -> Environment:
+    """One per process: Jinja compiles each template once per environment, not once per page."""
     return Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(default=True, default_for_string=True),

@@ -12,9 +12,15 @@ internals are adjusted here, and tests/quality/test_gx_compat.py fails loudly if
   for dialect duckdb"). Each metric module imports the builder by name, so every importer is patched
   to use DuckDB's regexp_matches, which searches like pandas' str.contains and PostgreSQL's `~`.
 * Release. GX keeps that connection and a pooled engine on the datasource for the life of the
-  context; both are closed when a validation ends (duckdb_datasource). GX's connection is a cursor of
-  the caller's, and DuckDB closes a connection's cursors with it, so GX can never hold the warehouse
-  file (and lock out the dbt subprocess) beyond the writer's own connection.
+  context; both are closed when a validation ends (duckdb_datasource, WarehouseDatasource.bound).
+  GX's connection is a cursor of the caller's, and DuckDB closes a connection's cursors with it, so GX
+  can never hold the warehouse file (and lock out the dbt subprocess) beyond the writer's own
+  connection.
+* Fixed cost. Every datasource, asset or batch definition added to a context, and every one deleted,
+  re-serialises the whole context configuration to YAML (a tenth of a second each), and a new
+  datasource builds a new SQLAlchemy engine and execution engine. WarehouseDatasource therefore keeps
+  one datasource and one query asset per suite for the life of the process and only swaps the
+  asset's query and the connection it reaches per validation.
 
 Other quirks:
 
@@ -32,6 +38,7 @@ import copy
 import functools
 import importlib
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from types import ModuleType
@@ -44,7 +51,8 @@ if TYPE_CHECKING:
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.core.expectation_validation_result import ExpectationValidationResult
     from great_expectations.data_context import AbstractDataContext
-    from great_expectations.datasource.fluent import SQLDatasource
+    from great_expectations.datasource.fluent import BatchDefinition, SQLDatasource
+    from great_expectations.datasource.fluent.interfaces import Batch
 
 DUCKDB_DIALECT = "duckdb"
 
@@ -151,6 +159,71 @@ def duckdb_datasource(
     finally:
         _release(datasource)
         context.data_sources.delete(name)
+
+
+class WarehouseDatasource:
+    """One GX SQL datasource for the life of a context, reaching whichever connection is bound to it.
+
+    `bound(con)` lends GX cursors of `con` for one validation and releases them when it ends, exactly
+    as duckdb_datasource does; what outlives the validation is only GX's configuration: the
+    datasource, its engines (disposed, so holding no connection) and one query asset per name, whose
+    query is replaced by each `batch` call. Validations through one instance take turns.
+    """
+
+    def __init__(self, context: "AbstractDataContext", name: str = "warehouse") -> None:
+        self.context = context
+        self.name = name
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._datasource: "SQLDatasource | None" = None
+        self._definitions: dict[str, "BatchDefinition"] = {}
+        self._turn = threading.Lock()
+
+    def _connect(self) -> Any:
+        from duckdb_engine import ConnectionWrapper
+
+        if self._con is None:
+            raise RuntimeError("GX asked for a warehouse connection outside WarehouseDatasource.bound")
+        return ConnectionWrapper(self._con.cursor())
+
+    @contextlib.contextmanager
+    def bound(self, con: duckdb.DuckDBPyConnection) -> Iterator["WarehouseDatasource"]:
+        import_gx()
+        with self._turn:
+            self._con = con
+            try:
+                if self._datasource is None:
+                    # GX tests the connection when a datasource is added: only with a connection bound
+                    self._datasource = self.context.data_sources.add_sql(
+                        self.name, connection_string=f"{DUCKDB_DIALECT}://", kwargs={"creator": self._connect}
+                    )
+                yield self
+            finally:
+                if self._datasource is not None:
+                    _release(self._datasource)
+                self._con = None
+
+    @property
+    def datasource(self) -> "SQLDatasource":
+        if self._datasource is None:
+            raise RuntimeError("the datasource is created by the first WarehouseDatasource.bound")
+        return self._datasource
+
+    def batch(self, asset: str, query: str, batch_definition: str) -> "Batch":
+        """The whole result of `query` as a batch of the query asset `asset`, made once per name."""
+        key = f"{asset}/{batch_definition}"
+        definition = self._definitions.get(key)
+        if definition is None:
+            existing = {a.name for a in self.datasource.assets}
+            data_asset = (self.datasource.get_asset(asset) if asset in existing
+                          else self.datasource.add_query_asset(asset, query=query))
+            definition = data_asset.add_batch_definition_whole_table(batch_definition)
+            self._definitions[key] = definition
+        # The asset builds its batch spec from `query` on every get_batch: replacing it is all a new
+        # partition needs. Assignment skips the asset's validators, hence the same check here.
+        if not query.lstrip().lower().startswith("select "):
+            raise ValueError("a query asset's query must start with SELECT")
+        definition.data_asset.query = query
+        return definition.get_batch()
 
 
 def _release(datasource: "SQLDatasource") -> None:

@@ -94,3 +94,36 @@ def test_a_moved_internal_is_reported_not_ignored(gx, monkeypatch: pytest.Monkey
     monkeypatch.delattr(engine, "_PERSISTED_CONNECTION_DIALECTS")
     with pytest.raises(gx_compat.GxCompatibilityError, match="_PERSISTED_CONNECTION_DIALECTS"):
         gx_compat._install_duckdb_workarounds()
+
+
+def test_one_warehouse_datasource_serves_successive_connections(gx, tmp_path: Path) -> None:  # noqa: ANN001
+    """Each validation reaches the connection bound for it, and leaves no handle on its file."""
+    context = gx_compat.ephemeral_context()
+    warehouse = gx_compat.WarehouseDatasource(context)
+    expectation = gx.expectations.ExpectTableRowCountToBeBetween(min_value=0)
+    for rows in (2, 5):
+        path = tmp_path / f"warehouse_{rows}.duckdb"
+        con = duckdb.connect(str(path))
+        con.execute(f"create table t as select * from range({rows}) r(a)")
+        with warehouse.bound(con) as bound:
+            result = bound.batch("t", f"select * from t where a < {rows - 1}", "all").validate(expectation)
+            assert bound.datasource._execution_engine._connection is not None
+        assert result.result["observed_value"] == rows - 1  # this connection's rows, through this query
+        assert warehouse.datasource._execution_engine._connection is None
+        con.close()
+        duckdb.connect(str(path), read_only=True).close()  # no GX handle outlived the writer
+
+    assert [d.name for d in context.data_sources.all().values()] == [warehouse.name]
+    assert [a.name for a in warehouse.datasource.assets] == ["t"]
+
+
+def test_a_warehouse_datasource_refuses_to_connect_when_unbound(
+    gx, con: duckdb.DuckDBPyConnection  # noqa: ANN001
+) -> None:
+    warehouse = gx_compat.WarehouseDatasource(gx_compat.ephemeral_context())
+    with warehouse.bound(con) as bound:
+        bound.batch("codes", "select * from codes", "all")
+    with pytest.raises(RuntimeError, match="outside"):
+        warehouse._connect()
+    with warehouse.bound(con) as bound, pytest.raises(ValueError, match="SELECT"):
+        bound.batch("codes", "delete from codes", "all")
