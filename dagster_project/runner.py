@@ -1,8 +1,9 @@
 """Headless runs of the asset graph, for the CLI: the same jobs the UI and the sensor launch.
 
-Order: refused deliveries and manifests, then one ingest run per (table, period) with new files (the division master
-of a period first), then the dbt build and the snapshot, then the annual reports of every year touched, the
-quarterly public-safety analyses of the complete quarters touched and the audit reports of the months touched.
+Order: refused deliveries and manifests, then one ingest run per period and cadence over the tables whose
+files are new or changed (the division master of a period first; a corrected file re-ingests its own table
+only), then the dbt build and the snapshot, then the annual reports of every year touched, the quarterly
+public-safety analyses of the complete quarters touched and the audit reports of the months touched.
 A failed blocking check stops the model build and the reports: nothing downstream runs on failed data.
 
 The dbt build is one run over the months whose files changed - the first to the last month touched, with
@@ -18,13 +19,16 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.ingest.service import pending_partitions
+from dagster_project.ingest.service import PartitionWork, pending_partitions
 from dagster_project.instance import ensure_dagster_home
-from dagster_project.lib.contract import load_contract
+from dagster_project.lib.contract import Contract, load_contract
 from dagster_project.lib.settings import Settings
 from dagster_project.partitions import months_of_delivery, monthly_partitions
 
 RUN_KEY_TAG = "govwh/run_key"
+# One tag per table an ingest run loads, valued with the digest of that table's files as the run saw them:
+# a later run skips every table whose files are in a state a successful run of the partition already saw.
+INGESTED_TAG_PREFIX = "govwh/ingested/"
 # The tags a single-run backfill of a partition range puts on its run (and a run of one partition).
 PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
 PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -53,18 +57,66 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def _already_succeeded(instance: dg.DagsterInstance, run_key: str) -> bool:
-    runs = instance.get_run_records(
-        filters=dg.RunsFilter(tags={RUN_KEY_TAG: run_key}, statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1)
-    return bool(runs)
-
-
 def _blocking_failures(result: dg.ExecuteInProcessResult) -> list[str]:
     failures = []
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
             failures.append(f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name} failed")
     return failures
+
+
+@dataclass(frozen=True)
+class IngestRun:
+    """One ingest job run: the tables of one period and cadence whose files are new or changed."""
+
+    period: str
+    cadence: str
+    items: tuple[PartitionWork, ...]
+
+    @property
+    def job_name(self) -> str:
+        return f"ingest_{self.cadence}_job"
+
+    @property
+    def tables(self) -> list[str]:
+        return sorted(i.table for i in self.items)
+
+    @property
+    def tags(self) -> dict[str, str]:
+        tags = {RUN_KEY_TAG: _digest("||".join(sorted(i.run_key for i in self.items)))}
+        tags.update({INGESTED_TAG_PREFIX + i.table: _digest(i.run_key) for i in self.items})
+        return tags
+
+
+def _ingested_states(instance: dg.DagsterInstance, job_name: str, period: str) -> set[tuple[str, str]]:
+    """(tag, value) pairs of the successful runs of `job_name` over the partition `period`."""
+    records = instance.get_run_records(filters=dg.RunsFilter(
+        job_name=job_name, tags={PARTITION_TAG: period}, statuses=[dg.DagsterRunStatus.SUCCESS]))
+    return {(k, v) for r in records for k, v in r.dagster_run.tags.items()
+            if k == RUN_KEY_TAG or k.startswith(INGESTED_TAG_PREFIX)}
+
+
+def plan_ingest_runs(instance: dg.DagsterInstance, work: list[PartitionWork], contract: Contract) -> list[IngestRun]:
+    """The ingest runs still to launch: per period and cadence, the tables whose files changed.
+
+    One run per period and cadence, as a backfill would launch it, months before the quarterly run of
+    the same month. A table is left out when a successful run of its partition already saw its files
+    in the same state (path, size, mtime), so a corrected file of one table re-ingests that table only.
+    A period loaded before runs carried per-table tags is recognised by the key of all its tables.
+    """
+    groups: dict[tuple[str, str], list[PartitionWork]] = {}
+    for item in work:
+        groups.setdefault((item.period, contract.tables[item.table].cadence), []).append(item)
+    runs = []
+    for (period, cadence), items in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] != "monthly")):
+        whole = IngestRun(period, cadence, tuple(items))
+        seen = _ingested_states(instance, whole.job_name, period)
+        if (RUN_KEY_TAG, whole.tags[RUN_KEY_TAG]) in seen:
+            continue
+        changed = tuple(i for i in items if (INGESTED_TAG_PREFIX + i.table, _digest(i.run_key)) not in seen)
+        if changed:
+            runs.append(IngestRun(period, cadence, changed))
+    return runs
 
 
 @dataclass(frozen=True)
@@ -139,21 +191,13 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None] = print,
     touched_years = sorted({w.period[:4] for w in work})
     touched_months: set[str] = set()
     delivered_months = {m for w in work for m in months_of_delivery(w.period, contract.tables[w.table].cadence)}
-    # One run per period and cadence, as a backfill would launch it; the division master of a
-    # period is loaded first by whichever ingest step needs it.
-    groups: dict[tuple[str, str], list] = {}
-    for item in work:
-        groups.setdefault((item.period, contract.tables[item.table].cadence), []).append(item)
-    for (period, cadence), items in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] != "monthly")):
-        run_key = _digest("||".join(sorted(i.run_key for i in items)))
-        if _already_succeeded(instance, run_key):
-            continue
-        tables = sorted(i.table for i in items)
-        job = defs.resolve_job_def(f"ingest_{cadence}_job")
+    # The division master of a period is loaded first by whichever ingest step needs it.
+    for planned in plan_ingest_runs(instance, work, contract):
+        period, cadence, tables = planned.period, planned.cadence, planned.tables
         progress(f"· ingest {period}: {', '.join(tables)}")
-        run = job.execute_in_process(
+        run = defs.resolve_job_def(planned.job_name).execute_in_process(
             instance=instance, partition_key=period, raise_on_error=False, run_config=QUIET,
-            asset_selection=[dg.AssetKey(["raw", t]) for t in tables], tags={RUN_KEY_TAG: run_key})
+            asset_selection=[dg.AssetKey(["raw", t]) for t in tables], tags=planned.tags)
         result.ingested.extend(f"{t} {period}" for t in tables)
         touched_months.update(months_of_delivery(period, cadence))
         blocked = _blocking_failures(run)
