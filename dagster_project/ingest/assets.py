@@ -51,16 +51,16 @@ def build_ingest_asset(table: Table) -> dg.AssetsDefinition:
         settings = Settings.from_env()
         period = context.partition_key
         loader = make_loader(settings, context.run_id)
-        outcomes = ingest_partition(loader, settings.inbox, table.name, period)
-        for o in outcomes:
-            log = context.log.warning if o.status in ("FAILED", "PARTIAL") else context.log.info
-            log(f"{o.rel_path}: {o.status} — {o.message}")
-        with loader.warehouse.writer() as con:
+        with loader.session() as con:  # the partition's loads and the summary on one connection
+            outcomes = ingest_partition(loader, settings.inbox, table.name, period)
             rows = con.execute(
                 "select count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_rejected), 0) "
                 "from audit.load_ledger where table_name = ? and period = ? and status in ('LOADED', 'PARTIAL')",
                 [table.name, period],
             ).fetchone()
+        for o in outcomes:
+            log = context.log.warning if o.status in ("FAILED", "PARTIAL") else context.log.info
+            log(f"{o.rel_path}: {o.status} — {o.message}")
         return dg.MaterializeResult(
             metadata={
                 "new_files": len(outcomes),

@@ -22,7 +22,8 @@ class Decoded:
 def decode(data: bytes) -> Decoded:
     if data.startswith(codecs.BOM_UTF8):
         try:
-            return Decoded(data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig")
+            # Decoded from a view: slicing the bytes would copy the whole file first.
+            return Decoded(str(memoryview(data)[len(codecs.BOM_UTF8):], "utf-8"), "utf-8-sig")
         except UnicodeDecodeError as exc:
             raise DecodeError(f"UTF-8 BOM present but bytes are not valid UTF-8 at byte {exc.start}") from exc
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from dagster_project.ingest.columnar import ChunkResult, FileValidator
@@ -112,6 +113,26 @@ class FileLoader:
         # exactly the same rows, rejects, warnings and counts; the columnar path is the fast one.
         self.row_by_row = row_by_row
         self.chunk_rows = INSERT_CHUNK_ROWS
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One writer connection for everything loaded inside it (a partition's files, its manifests).
+
+        Opening the warehouse, taking the writer lock and closing (which checkpoints) cost far more
+        than loading a small file, so a partition pays them once. Each file still commits on its own.
+        Nested sessions share the outer connection (a second lock in the same process would wait on
+        the first for ever).
+        """
+        if self._con is not None:
+            yield self._con
+            return
+        with self.warehouse.writer() as con:
+            self._con = con
+            try:
+                yield con
+            finally:
+                self._con = None
 
     # -- refusals -----------------------------------------------------------------------------------
 
@@ -120,7 +141,7 @@ class FileLoader:
         refused = [d for d in deliveries if not d.accepted]
         if not refused and self.warehouse.path.exists():
             return outcomes  # nothing to record, and the schema is in place: no need for the writer
-        with self.warehouse.writer() as con:
+        with self.session() as con:
             for d in refused:
                 fp = _fingerprint_unfollowed(d.path)
                 if already_recorded(con, d.rel_path, fp):
@@ -138,7 +159,7 @@ class FileLoader:
         manifests = [d for d in deliveries if d.accepted and d.table == MANIFEST_TABLE]
         if not manifests and self.warehouse.path.exists():
             return outcomes  # nothing to record, and the schema is in place: no need for the writer
-        with self.warehouse.writer() as con:
+        with self.session() as con:
             for d in manifests:
                 data = read_bytes_nofollow(d.path)
                 fp = fingerprint(d.path, data)
@@ -170,13 +191,15 @@ class FileLoader:
         assert delivery.accepted and delivery.table and delivery.period and delivery.department
         data = read_bytes_nofollow(delivery.path)
         fp = fingerprint(delivery.path, data)
+        payload = [data]  # handed to the parser, which lets the bytes go as soon as they are decoded
+        del data
         table = self.contract.tables[delivery.table]
         try:
             manifest = read_manifest(delivery.path.parent, self.contract.settings)
         except ManifestError:
             manifest = None  # the manifest's own ledger row records why it is unusable
         entry = next((e for e in manifest or [] if e.file_name == delivery.path.name), None)
-        with self.warehouse.writer() as con:
+        with self.session() as con:
             if already_recorded(con, delivery.rel_path, fp):
                 return None
             file_id = file_id_for(delivery.rel_path, fp)
@@ -189,7 +212,7 @@ class FileLoader:
                     outcome = FileOutcome(file_id, delivery.rel_path, "DUPLICATE",
                                           message=f"same bytes as file {earlier[0]} received {earlier[6]:%Y-%m-%d %H:%M}")
                 else:
-                    outcome = self._load_rows(con, delivery, table, file_id, data, fp, entry)
+                    outcome = self._load_rows(con, delivery, table, file_id, payload, fp, entry)
                     if outcome.status in CURRENT_STATUSES:
                         self._supersede(con, same_period, file_id)
                         other = next((r for r in history if r[2] == fp.sha256 and r[5] != delivery.period), None)
@@ -211,18 +234,22 @@ class FileLoader:
                     [new_file_id, row[0]],
                 )
 
-    def _parse(self, delivery: Delivery, table: Table, data: bytes) -> tuple[ParsedFile, str]:
+    def _parse(self, delivery: Delivery, table: Table, payload: list[bytes]) -> tuple[ParsedFile, str]:
+        """Parse the file whose bytes are the one item of ``payload``; the bytes are taken out of it,
+        so a large file is held once as text rather than as bytes and text for the whole load."""
         search = self.contract.settings.header_search_rows
+        data = payload.pop()
         if delivery.fmt == "xlsx":
             return read_xlsx(delivery.path, table, search), "xlsx"
         decoded = decode(data)
+        del data
         return read_csv(decoded.text, table, search), decoded.encoding
 
     def _load_rows(self, con: duckdb.DuckDBPyConnection, delivery: Delivery, table: Table,
-                   file_id: str, data: bytes, fp: Fingerprint, entry: ManifestEntry | None) -> FileOutcome:
+                   file_id: str, payload: list[bytes], fp: Fingerprint, entry: ManifestEntry | None) -> FileOutcome:
         outcome = FileOutcome(file_id, delivery.rel_path, "FAILED")
         try:
-            parsed, outcome.encoding = self._parse(delivery, table, data)
+            parsed, outcome.encoding = self._parse(delivery, table, payload)
         except DecodeError as exc:
             outcome.message = f"cannot decode the file: {exc}"
             return outcome
@@ -434,14 +461,27 @@ def _collector_paused() -> Iterator[None]:
 _PANDAS_TYPES = {"bigint": "Int64", "integer": "Int64", "double": "Float64", "boolean": "boolean"}
 
 
+def _nullable_ints(values: list) -> pd.api.extensions.ExtensionArray:
+    """``pd.array(values, dtype="Int64")``, several times faster when every value is a plain int
+    (line numbers always, birth years and months of loaded rows nearly always)."""
+    if values and set(map(type, values)) == {int}:
+        try:
+            return pd.arrays.IntegerArray(np.array(values, dtype=np.int64), np.zeros(len(values), dtype=bool))
+        except OverflowError:
+            pass  # beyond 64 bits: pandas says so in its own words
+    return pd.array(values, dtype="Int64")
+
+
 def _insert_columns(con: duckdb.DuckDBPyConnection, table: Table, file_id: str, period: str,
                     result: ChunkResult) -> None:
-    data: dict[str, object] = {"line_number": pd.array(result.lines, dtype="Int64")}
+    data: dict[str, object] = {"line_number": _nullable_ints(result.lines)}
     selects = ["cast(? as varchar) as file_id", "cast(? as varchar) as period",
                "cast(line_number as integer) as line_number"]
     for name, sql_type in table.storage_columns()[len(LINEAGE_COLUMNS):]:
         values = result.columns[name]
-        if sql_type in _PANDAS_TYPES:
+        if _PANDAS_TYPES.get(sql_type) == "Int64":
+            data[name] = _nullable_ints(values)
+        elif sql_type in _PANDAS_TYPES:
             data[name] = pd.array(values, dtype=_PANDAS_TYPES[sql_type])
         else:
             data[name] = pd.Series(values, dtype=object)

@@ -37,19 +37,21 @@ def ingest_partition(loader: FileLoader, inbox: Path, table: str, period: str) -
     """
     deliveries = [d for d in scan(inbox, loader.contract) if d.accepted and d.period == period]
     department = loader.contract.tables[table].department
-    loader.record_manifests(d for d in deliveries if d.department == department)
-    if table != DIVISION_TABLE:
-        for d in deliveries:
-            if d.table == DIVISION_TABLE:
-                loader.load(d)
-    outcomes = [loader.load(d) for d in deliveries if d.table == table]
+    with loader.session():  # one writer connection for the partition
+        loader.record_manifests(d for d in deliveries if d.department == department)
+        if table != DIVISION_TABLE:
+            for d in deliveries:
+                if d.table == DIVISION_TABLE:
+                    loader.load(d)
+        outcomes = [loader.load(d) for d in deliveries if d.table == table]
     return [o for o in outcomes if o is not None]
 
 
 def record_receipts(loader: FileLoader, inbox: Path) -> list[FileOutcome]:
     """Ledger rows for what is not a table extract: refused deliveries and batch manifests."""
     deliveries = scan(inbox, loader.contract)
-    return loader.record_refusals(deliveries) + loader.record_manifests(deliveries)
+    with loader.session():
+        return loader.record_refusals(deliveries) + loader.record_manifests(deliveries)
 
 
 def pending_partitions(inbox: Path, contract: Contract) -> list[PartitionWork]:

@@ -8,6 +8,8 @@ that is swapped in atomically; reports open that snapshot read-only.
 
 import contextlib
 import fcntl
+import functools
+import hashlib
 import os
 import time
 from collections.abc import Iterator
@@ -82,6 +84,11 @@ CURRENT_STATUSES = ("LOADED", "PARTIAL")
 
 SNAPSHOT_SCHEMAS = ("marts", "audit")
 
+# The schema's version is recorded as the comment of this table: a writer that finds the comment of
+# its own DDL skips the DDL (some twenty statements, a noticeable share of loading a small file).
+MARKER_SCHEMA, MARKER_TABLE = "audit", "load_ledger"
+MARKER_PREFIX = "govwh schema "
+
 
 class Warehouse:
     def __init__(self, path: Path, contract: Contract | None = None) -> None:
@@ -120,13 +127,30 @@ class Warehouse:
             finally:
                 con.close()
 
+    def _ddl(self) -> list[str]:
+        return ([f"create schema if not exists {schema}" for schema in SCHEMAS] + list(AUDIT_DDL)
+                + [table.create_table_sql() for table in self.contract.tables.values()])
+
+    @functools.cached_property
+    def _marker(self) -> str:
+        """The comment that says the file's schema was created by exactly this DDL."""
+        return MARKER_PREFIX + hashlib.sha256("\n;\n".join(self._ddl()).encode()).hexdigest()[:32]
+
     def _ensure_schema(self, con: duckdb.DuckDBPyConnection) -> None:
-        for schema in SCHEMAS:
-            con.execute(f"create schema if not exists {schema}")
-        for ddl in AUDIT_DDL:
+        """Create the raw and audit schemas unless the marker says this DDL already ran on the file.
+
+        A changed contract changes the marker, so its DDL runs again (``if not exists``: nothing that
+        exists is altered, as without the marker).
+        """
+        marker = self._marker
+        row = con.execute(
+            "select comment from duckdb_tables() where database_name = current_database() "
+            "and schema_name = ? and table_name = ?", [MARKER_SCHEMA, MARKER_TABLE]).fetchone()
+        if row is not None and row[0] == marker:
+            return
+        for ddl in self._ddl():
             con.execute(ddl)
-        for table in self.contract.tables.values():
-            con.execute(table.create_table_sql())
+        con.execute(f"comment on table {MARKER_SCHEMA}.{MARKER_TABLE} is '{marker}'")
 
     def initialise(self) -> None:
         with self.writer():

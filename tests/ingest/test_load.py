@@ -217,3 +217,20 @@ def test_manifest_agreeing_files_load_and_disagreeing_ones_fail(env) -> None:
     assert (bad.rows_physical, bad.rows_loaded, bad.rows_rejected) == (5, 0, 5)
     [(status, message)] = [(r[1], r[8]) for r in ledger(settings) if r[0] == "public_security/2025-06/_manifest.csv"]
     assert status == "FAILED" and "ps_released_person.csv" in message
+
+
+def test_a_session_holds_one_connection_and_the_lock_until_it_ends(env) -> None:
+    settings, loader = env
+    with loader.session() as outer:
+        with loader.session() as inner:
+            assert inner is outer
+        with pytest.raises(TimeoutError):  # another writer waits for the session
+            with loader.warehouse.write_lock(timeout_s=0.3):
+                pass
+        outcomes = ingest_partition(loader, settings.inbox, "ca_division", PERIOD)  # no second lock taken
+    assert [o.status for o in outcomes] == ["LOADED"]
+    with loader.warehouse.write_lock(timeout_s=0.3):  # released
+        pass
+    with loader.session() as again:
+        assert again is not outer
+        assert again.execute("select count(*) from audit.load_ledger where status = 'LOADED'").fetchone() == (1,)

@@ -1,10 +1,15 @@
+import csv
+import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from dagster_project.ingest.decode import DecodeError, decode
 from dagster_project.ingest.inbox import classify
+from dagster_project.ingest.parse import TextLines
 from dagster_project.ingest.service import ingest_partition, make_loader
 from dagster_project.lib.contract import load_contract
 from dagster_project.lib.settings import Settings
@@ -108,3 +113,44 @@ def test_dates_parse_only_in_contract_formats(text: str, expected: str | None) -
                              Pseudonymiser(b"k" * 32), None, from_xlsx=False)
     parsed = validator.parse_date(text)
     assert (parsed.isoformat() if parsed else None) == expected
+
+
+# -- reading a text line by line without copying it whole ---------------------------------------------
+
+_LINE_TEXT = st.lists(st.sampled_from(["a", "社", ",", '"', "\n", "\r", "\r\n", "\r\r\n", "\n\r", " "]),
+                      max_size=60).map("".join)
+
+
+@given(text=_LINE_TEXT, block=st.integers(1, 12))
+def test_text_lines_are_those_of_a_stringio(text: str, block: int) -> None:
+    assert list(TextLines(text, block_chars=block)) == list(io.StringIO(text, newline=""))
+
+
+@given(text=_LINE_TEXT, block=st.integers(1, 12), data=st.data())
+def test_text_lines_tell_and_seek_as_a_stringio(text: str, block: int, data: st.DataObject) -> None:
+    """Positions taken between lines lead back to the same lines, whichever block they fall in."""
+    lines, reference = TextLines(text, block_chars=block), io.StringIO(text, newline="")
+    positions = []
+    for line in reference:
+        positions.append(lines.tell())
+        assert lines.tell() == reference.tell() - len(line)
+        assert next(lines) == line
+    assert next(lines, None) is None
+    if positions:
+        position = data.draw(st.sampled_from(positions))
+        lines.seek(position)
+        reference.seek(position)
+        assert list(lines) == list(reference)
+
+
+@given(rows=st.lists(st.lists(st.sampled_from(["a", "社区", "", "x\ny", "q\"q", "r\rs", " , "]),
+                              min_size=1, max_size=4), max_size=15),
+       terminator=st.sampled_from(["\r\n", "\n"]), block=st.integers(1, 40))
+def test_csv_records_read_through_text_lines_match_a_stringio(rows: list[list[str]], terminator: str,
+                                                              block: int) -> None:
+    out = io.StringIO()
+    csv.writer(out, lineterminator=terminator).writerows(rows)
+    text = out.getvalue()
+    fast = csv.reader(TextLines(text, block_chars=block), strict=True)
+    slow = csv.reader(io.StringIO(text, newline=""), strict=True)
+    assert [(r, fast.line_num) for r in fast] == [(r, slow.line_num) for r in slow]
