@@ -1,10 +1,15 @@
 """The dbt models as Dagster assets, downstream of the ingest assets that load raw.<table>.
 
 The models are partitioned by month, and a backfill of any range of months is one run (a single-run
-backfill policy) whose first and last month reach dbt as the vars period_from / period_to: the upstream
-models are still recomputed whole - cheap on DuckDB, and the only way to be right about events re-sent
-in later files - but the published cell marts replace just the periods those months can have changed and
-keep the rest. A run over every partition, or one with run config full_rebuild, rebuilds everything.
+backfill policy) whose first and last month reach dbt as the environment variables GOVWH_PERIOD_FROM /
+GOVWH_PERIOD_TO (dbt/macros/build_window.sql): the snapshot models of people replace the months from the
+window on, the published cell marts the periods those months can have changed, and both keep the rest.
+A run over every partition, or one with run config full_rebuild, rebuilds everything as from scratch.
+
+dbt's fixed cost is mostly parsing. dbt keeps a parse (partial_parse.msgpack) in its target folder and
+discards it when the command-line vars or the connection change, so each home gets one target folder of
+its own, reused run after run, and the window goes through the environment: dbt then re-parses only the
+few files that read it.
 
 Every run names its months: Dagster cannot run these assets without a partition once their partitioned
 upstream assets have been materialised (it resolves the upstream partitions of the run's partitions), so
@@ -14,10 +19,10 @@ what is downstream.
 """
 
 import contextlib
-import json
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -113,11 +118,16 @@ def build_window(keys: dg.PartitionKeyRange | None, full_rebuild: bool = False,
     return BuildWindow(period_from=keys.start, period_to=keys.end)
 
 
-def dbt_build_args(window: BuildWindow) -> list[str]:
-    """`dbt build`, with the window of months as vars when there is one."""
-    if window.is_full:
-        return ["build"]
-    return ["build", "--vars", json.dumps({"period_from": window.period_from, "period_to": window.period_to})]
+def dbt_window_env(window: BuildWindow) -> dict[str, str]:
+    """The window as the environment dbt/macros/build_window.sql reads (`dbt build --vars` by hand does
+    the same); both set, empty for everything, so that a full build does not inherit a window's months."""
+    return {"GOVWH_PERIOD_FROM": window.period_from, "GOVWH_PERIOD_TO": window.period_to}
+
+
+def dbt_target_path(settings: Settings) -> Path:
+    """The dbt target folder of a home, kept between runs so that dbt's saved parse of the previous run
+    (made with this home's warehouse path) is reused; a run holds the warehouse lock, so one at a time."""
+    return settings.home / "dbt_target"
 
 
 def partition_range(context: dg.AssetExecutionContext) -> dg.PartitionKeyRange | None:
@@ -128,18 +138,20 @@ def partition_range(context: dg.AssetExecutionContext) -> dg.PartitionKeyRange |
 
 
 @contextlib.contextmanager
-def govwh_home_for_dbt(settings: Settings) -> Iterator[None]:
-    """GOVWH_HOME as an absolute path while dbt starts: dbt resolves a relative one against its own
-    working directory (the dbt project), not ours."""
-    previous = os.environ.get("GOVWH_HOME")
-    os.environ["GOVWH_HOME"] = str(settings.home)
+def dbt_environment(settings: Settings, window: BuildWindow) -> Iterator[None]:
+    """GOVWH_HOME as an absolute path while dbt starts (dbt resolves a relative one against its own
+    working directory, the dbt project, not ours), and the run's window."""
+    values = {"GOVWH_HOME": str(settings.home), **dbt_window_env(window)}
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop("GOVWH_HOME", None)
-        else:
-            os.environ["GOVWH_HOME"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @dbt_assets(
@@ -157,8 +169,8 @@ def govwh_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, con
     context.log.info("dbt build: every period" if window.is_full else
                      f"dbt build: months {window.period_from} to {window.period_to}")
     # DuckDB has one writer per file: dbt waits for the warehouse lock like every other writer.
-    with Warehouse(settings.warehouse_path).write_lock(), govwh_home_for_dbt(settings):
-        yield from dbt.cli(dbt_build_args(window), context=context).stream()
+    with Warehouse(settings.warehouse_path).write_lock(), dbt_environment(settings, window):
+        yield from dbt.cli(["build"], context=context, target_path=dbt_target_path(settings)).stream()
 
 
 def dbt_resource() -> DbtCliResource:

@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +35,8 @@ class BuiltWarehouse:
         with duckdb.connect(str(self.data_dir / "warehouse.duckdb"), read_only=True) as con:
             return con.execute(sql, params or []).fetchall()
 
-    def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return run_dbt(self.home, *args)
+    def dbt(self, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return run_dbt(self.home, *args, env=env)
 
     def copy_to(self, data_dir: Path) -> "BuiltWarehouse":
         """A copy of the warehouse and dbt artefacts, made the one `home` points to."""
@@ -45,11 +46,12 @@ class BuiltWarehouse:
         return BuiltWarehouse(home=self.home, data_dir=data_dir, dataset=self.dataset)
 
 
-def run_dbt(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_dbt(home: Path, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """dbt against the warehouse under `home`; `env` adds to the environment (a window of months)."""
     return subprocess.run(
         [DBT, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
          "--target-path", str(home / "dbt_target"), "--log-path", str(home / "dbt_logs")],
-        env={**os.environ, "GOVWH_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        env={**os.environ, "GOVWH_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})},
         capture_output=True,
         text=True,
         timeout=300,

@@ -1,6 +1,6 @@
 """The dbt models as Dagster assets: keys tied to the ingest assets, dbt tests as checks, monthly partitions
-whose range reaches dbt as vars in one run, and a run for a month after a corrected file that changes only that
-month's rows."""
+whose range reaches dbt as its window in one run, a run for a month after a corrected file that changes only
+that month's rows, and a window build that gives what a build of everything gives."""
 
 import math
 import os
@@ -15,7 +15,7 @@ from dagster_project.partitions import monthly_partitions, quarterly_partitions
 from dagster_project.transform.assets import (
     BuildWindow,
     build_window,
-    dbt_build_args,
+    dbt_window_env,
     dbt_resource,
     govwh_dbt_models,
 )
@@ -64,18 +64,19 @@ def test_models_are_monthly_partitions_backfilled_in_one_run() -> None:
     assert govwh_dbt_models.backfill_policy == dg.BackfillPolicy.single_run()
 
 
-def test_a_partition_range_reaches_dbt_as_vars() -> None:
+def test_a_partition_range_reaches_dbt_as_its_window() -> None:
     window = build_window(dg.PartitionKeyRange("2024-03", "2024-06"))
     assert window == BuildWindow("2024-03", "2024-06")
-    assert dbt_build_args(window) == ["build", "--vars", '{"period_from": "2024-03", "period_to": "2024-06"}']
-    assert dbt_build_args(build_window(dg.PartitionKeyRange("2024-05", "2024-05"))) == [
-        "build", "--vars", '{"period_from": "2024-05", "period_to": "2024-05"}']
+    assert dbt_window_env(window) == {"GOVWH_PERIOD_FROM": "2024-03", "GOVWH_PERIOD_TO": "2024-06"}
+    assert dbt_window_env(build_window(dg.PartitionKeyRange("2024-05", "2024-05"))) == {
+        "GOVWH_PERIOD_FROM": "2024-05", "GOVWH_PERIOD_TO": "2024-05"}
 
 
 def test_every_partition_or_a_full_rebuild_republishes_everything() -> None:
     first, last = monthly_partitions.get_first_partition_key(), monthly_partitions.get_last_partition_key()
-    assert dbt_build_args(build_window(dg.PartitionKeyRange(first, last))) == ["build"]
-    assert dbt_build_args(build_window(dg.PartitionKeyRange("2025-01", "2025-03"), full_rebuild=True)) == ["build"]
+    everything = {"GOVWH_PERIOD_FROM": "", "GOVWH_PERIOD_TO": ""}
+    assert dbt_window_env(build_window(dg.PartitionKeyRange(first, last))) == everything
+    assert dbt_window_env(build_window(dg.PartitionKeyRange("2025-01", "2025-03"), full_rebuild=True)) == everything
     assert build_window(dg.PartitionKeyRange(first, "2024-06")) == BuildWindow(first, "2024-06")
 
 
@@ -135,9 +136,8 @@ def same(cell: tuple, other: tuple) -> bool:
     )
 
 
-def supersede_roster(warehouse: Path, built: BuiltWarehouse) -> None:
-    """The May roster again with the pay of C1 and C2 corrected upwards, superseding the first one; and a
-    mark on a 2023 cell, which a run for May must leave alone."""
+def correct_roster(warehouse: Path, built: BuiltWarehouse) -> None:
+    """The May roster again with the pay of C1 and C2 corrected upwards, superseding the first one."""
     first = next(f for f in built.dataset.files if f.table == "ca_worker" and f.period == PERIOD)
     rows = tuple({**row, "monthly_pay_yuan": row["monthly_pay_yuan"] + 250.0} if row["community_code"] in (C1, C2)
                  else row for row in first.rows)
@@ -146,6 +146,12 @@ def supersede_roster(warehouse: Path, built: BuiltWarehouse) -> None:
         con.execute("update audit.load_ledger set status = 'SUPERSEDED', superseded_by = ? where file_id = ?",
                     [corrected.file_id, first.file_id])
         write_files(con, [corrected])
+
+
+def supersede_roster(warehouse: Path, built: BuiltWarehouse) -> None:
+    """correct_roster, and a mark on a 2023 cell, which a run for May must leave alone."""
+    correct_roster(warehouse, built)
+    with duckdb.connect(str(warehouse)) as con:
         con.execute("update marts.fct_indicator_values set unit = 'untouched' "
                     "where indicator_code = 'A01' and period = '2023-06'")
 
@@ -184,3 +190,50 @@ def test_a_run_for_a_month_after_a_corrected_file_changes_only_that_months_rows(
     assert {key for key in changed if not key[2].startswith("2023")}
     assert {period for _, _, period in changed if not period.startswith("2023")} == {PERIOD}
     assert {code for code, _, period in changed if not period.startswith("2023")} == {"B19", "B21"}
+
+
+# Every table a window run replaces only in part, against what a build of everything gives.
+WINDOWED_TABLES = ("marts.fct_indicator_values", "marts.fct_suppression_log", "intermediate.int_residents__linked",
+                   "intermediate.int_households__from_residents", "intermediate.int_workers__linked")
+
+
+def table_rows(warehouse: Path, table: str) -> list[str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return sorted(repr(row) for row in con.execute(f"select * from {table}").fetchall())
+
+
+@pytest.fixture(scope="module")
+def window_then_full(built: BuiltWarehouse):
+    """On a copy of the built warehouse, May's roster corrected, then dbt for the window May..May (the
+    environment the assets set), then dbt for everything over the same data. Returns both runs' output
+    and the windowed tables after each."""
+    rebuilt = built.copy_to(built.data_dir.parent / "build-window-then-full")
+    warehouse = rebuilt.data_dir / "warehouse.duckdb"
+    try:
+        correct_roster(warehouse, built)
+        window = rebuilt.dbt("build", env=dbt_window_env(BuildWindow(PERIOD, PERIOD)))
+        after_window = {table: table_rows(warehouse, table) for table in WINDOWED_TABLES}
+        full = rebuilt.dbt("build", env=dbt_window_env(BuildWindow()))
+        after_full = {table: table_rows(warehouse, table) for table in WINDOWED_TABLES}
+    finally:
+        built.home.unlink()
+        built.home.symlink_to(built.data_dir, target_is_directory=True)
+    return window, full, after_window, after_full
+
+
+def test_a_window_build_after_a_full_build_equals_a_full_rebuild(window_then_full) -> None:
+    window, full, after_window, after_full = window_then_full
+    assert window.returncode == 0, window.stdout[-6000:]
+    assert full.returncode == 0, full.stdout[-6000:]
+    assert "incremental model" in window.stdout  # the window run did replace only its periods
+    assert after_window["marts.fct_indicator_values"] != [] and after_window["intermediate.int_workers__linked"]
+    for table in WINDOWED_TABLES:
+        assert after_window[table] == after_full[table], table
+
+
+def test_a_window_build_reuses_the_saved_parse(window_then_full) -> None:
+    """The window changes the environment, not dbt's vars: the parse saved by the previous build of the same
+    home stays valid and only the files reading the window are parsed again."""
+    window, full, _, _ = window_then_full
+    for run in (window, full):
+        assert "Starting full parse" not in run.stdout, run.stdout[:2000]

@@ -1,8 +1,17 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized=window_materialization(),
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where period >= '{{ snapshot_rebuild_from() }}'{% endif %}"
+    )
+}}
 
 {#
     One row per household of each public-security snapshot: the residents sharing a household number
     (户号) in a community. A household number split over two communities counts once in each.
+    A window run (macros/build_window.sql) recomputes only the snapshots from snapshot_rebuild_from()
+    on and keeps the earlier ones, which no file of the window can change.
 #}
 
 with residents as (
@@ -14,6 +23,9 @@ with residents as (
         is_floating,
         is_elderly
     from {{ ref('int_residents__linked') }}
+    {%- if is_incremental() %}
+    where period >= '{{ snapshot_rebuild_from() }}'
+    {%- endif %}
 ),
 
 households as (

@@ -1,6 +1,6 @@
 {#
-    The periods a run publishes. Without a window (vars period_from and period_to empty) that is every
-    period. With one - the months of a Dagster partition range - it is every period from the first
+    The periods a run publishes. Without a window (macros/build_window.sql: none set) that is
+    every period. With one - the months of a Dagster partition range - it is every period from the first
     year the window's files can have changed: the window's own year, or earlier where an event in
     one of its files (current or superseded) is dated earlier, as a re-sent dispute, case or
     unemployment registration restates the month it belongs to. Later periods are always included:
@@ -9,8 +9,8 @@
     year, and the suppression of the months within it, depend on all of its months.
 #}
 
-{%- set period_from = var('period_from') %}
-{%- set period_to = var('period_to') %}
+{%- set period_from = build_period_from() %}
+{%- set period_to = build_period_to() %}
 
 with calendar as (
     select

@@ -1,10 +1,19 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized=window_materialization(),
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where period >= '{{ snapshot_rebuild_from() }}'{% endif %}"
+    )
+}}
 
 {#
     Each resident of each public-security snapshot, with age and residence flags, linked on the
     pseudonym to the social-security snapshot of the same month. Both registers are quarterly
     snapshots as at the end of the period month, so a resident's enrolment is looked up in the same
     period only; in a month without a social-security delivery the insurance flags are empty.
+    A window run (macros/build_window.sql) recomputes only the snapshots from snapshot_rebuild_from()
+    on and keeps the earlier ones, which no file of the window can change.
 #}
 
 with residents as (
@@ -18,6 +27,9 @@ with residents as (
         community_code,
         residence_kind
     from {{ ref('stg_public_security__residents') }}
+    {%- if is_incremental() %}
+    where period >= '{{ snapshot_rebuild_from() }}'
+    {%- endif %}
 ),
 
 insurance_snapshots as (

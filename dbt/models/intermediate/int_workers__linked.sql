@@ -1,10 +1,19 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized=window_materialization(),
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where period >= '{{ snapshot_rebuild_from() }}'{% endif %}"
+    )
+}}
 
 {#
     Each community worker of each monthly roster, once per community (a person holding several posts
     in one community is one worker there; one serving two communities counts in each), with age,
     education, qualification and pay, linked to the district minimum wage in force and, on the
     pseudonym, to the social-security snapshot of the same month (empty when there is none).
+    A window run (macros/build_window.sql) recomputes only the snapshots from snapshot_rebuild_from()
+    on and keeps the earlier ones, which no file of the window can change.
 #}
 
 with roster as (
@@ -27,6 +36,9 @@ with roster as (
             order by line_number
         ) as row_in_community
     from {{ ref('stg_civil_affairs__workers') }}
+    {%- if is_incremental() %}
+    where period >= '{{ snapshot_rebuild_from() }}'
+    {%- endif %}
 ),
 
 workers as (

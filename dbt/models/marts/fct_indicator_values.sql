@@ -1,6 +1,6 @@
 {{
     config(
-        materialized=('incremental' if var('period_from') or var('period_to') else 'table'),
+        materialized=window_materialization(),
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook="{% if is_incremental() %}delete from {{ this }} where period in (select period from {{ ref('int_periods__publication_scope') }}){% endif %}"
@@ -14,7 +14,7 @@
     (int_disclosure__suppressed_cells). A withheld cell publishes neither its value nor its numerator
     and denominator. A count has no denominator. Numbers are rounded to var published_decimals.
 
-    A run with a window of months (vars period_from / period_to, from a Dagster partition range)
+    A run with a window of months (macros/build_window.sql, from a Dagster partition range)
     replaces only the periods of int_periods__publication_scope and keeps the others; without one the
     table is rebuilt whole.
 #}

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized=('incremental' if var('period_from') or var('period_to') else 'table'),
+        materialized=window_materialization(),
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook="{% if is_incremental() %}delete from {{ this }} where period in (select period from {{ ref('int_periods__publication_scope') }}){% endif %}"
