@@ -23,7 +23,7 @@ from dagster_project.lib.settings import Settings
 from dagster_project.lib.warehouse import read_snapshot
 from dagster_project.reporting.audit import AUDIT_TITLE, audit_fingerprint, render_audit_report
 from dagster_project.reporting.data import ReportDataError
-from dagster_project.reporting.render import REPORT_TITLE, ReproStamp, render_annual_report
+from dagster_project.reporting.render import REPORT_TITLE, ReproStamp, render_annual_report, render_each
 from dagster_project.reporting.safety import SAFETY_TITLE, render_safety_report, safety_fingerprint
 from dagster_project.reporting.sources import current_files_fingerprint, month_range
 
@@ -121,4 +121,4 @@ def render_kind(
     with read_snapshot(settings.snapshot_path) as con:
         stamp = ReproStamp(run_id=run_id, data_fingerprint=kind.fingerprint(con, period), code_version=code_version)
         areas = kind.areas(con) if every_area else [area_code]
-    return [kind.render(settings, period, stamp, area) for area in areas], stamp
+    return render_each(lambda area: kind.render(settings, period, stamp, area), areas), stamp

@@ -11,8 +11,15 @@ data fingerprint recorded in the existing PDF's metadata is compared with the ne
 
 The earlier PDF is moved aside only once the new one has rendered completely, so a failed render
 leaves the published report as it was.
+
+A report whose new rendering would differ from the PDF in place only by its run id and issue date is
+not rendered again at all (is_current): the PDF records a digest of its HTML with those two left out
+(content_digest, in its metadata), and the new HTML, rendered the same way, is compared with it. The
+digest covers everything printed (every figure whatever year or file it comes from, the edition, the
+data fingerprint and the code version), so changed data, a new edition or other code always renders.
 """
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +30,9 @@ from pypdf.errors import PdfReadError
 EDITION_KEY = "/govwhedition"
 FINGERPRINT_KEY = "/govwhdatafingerprint"
 REPLACES_KEY = "/govwhreplacesfingerprint"
+DIGEST_KEY = "/govwhcontentdigest"
+# WeasyPrint turns <meta name="govwh-content-digest"> into DIGEST_KEY of the PDF info dictionary.
+DIGEST_META_NAME = "govwh-content-digest"
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,7 @@ class IssuedReport:
 
     edition: Edition
     fingerprint: str | None
+    content_digest: str | None = None
 
 
 def read_issued(path: Path) -> IssuedReport | None:
@@ -66,10 +77,31 @@ def read_issued(path: Path) -> IssuedReport | None:
         number = 1
     fingerprint = meta.get(FINGERPRINT_KEY)
     replaces = meta.get(REPLACES_KEY) or None
+    digest = meta.get(DIGEST_KEY)
     return IssuedReport(
         edition=Edition(number, str(replaces) if replaces else None),
         fingerprint=str(fingerprint) if fingerprint else None,
+        content_digest=str(digest) if digest else None,
     )
+
+
+def content_digest(html: str) -> str:
+    """Digest of a report's HTML as rendered with a blank run id and a fixed issue date."""
+    return "sha256:" + hashlib.sha256(html.encode("utf-8")).hexdigest()
+
+
+def with_content_digest(html: str, digest: str) -> str:
+    """The HTML with a <meta> carrying `digest` into the PDF metadata (unchanged if it has no </head>)."""
+    head_end = html.find("</head>")
+    if head_end < 0:
+        return html
+    return f'{html[:head_end]}<meta name="{DIGEST_META_NAME}" content="{digest}">\n{html[head_end:]}'
+
+
+def is_current(target: Path, digest: str) -> bool:
+    """Whether the PDF at `target` records `digest`: rendering again would change only run id and date."""
+    issued = read_issued(target)
+    return issued is not None and issued.content_digest == digest
 
 
 def plan_edition(target: Path, fingerprint: str) -> Edition:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from dagster_project.lib.paths import REPORT_TEMPLATES_DIR
@@ -57,10 +58,20 @@ def base_url(root: Path = REPORT_TEMPLATES_DIR) -> str:
     return root.resolve().as_uri() + "/"
 
 
-def write_pdf(html: str, target: Path, fetcher: TemplateAssetFetcher | None = None) -> None:
-    """Render in this process; callers that need a time limit use render.render_pdf instead."""
+def write_pdf(
+    html: str,
+    target: Path,
+    fetcher: TemplateAssetFetcher | None = None,
+    font_config: FontConfiguration | None = None,
+) -> None:
+    """Render in this process; callers that need a time limit use render.render_pdf instead.
+
+    A `font_config` kept across renders keeps Pango's font map, so the CJK faces are opened once per
+    process rather than once per report. Reports load no web fonts (@font-face would have to be a
+    packaged asset), so sharing it carries nothing from one report into the next.
+    """
     fetcher = fetcher or TemplateAssetFetcher()
     # custom_metadata carries the reproducibility stamp's <meta> names into the PDF info dictionary.
     HTML(string=html, base_url=base_url(fetcher.root), url_fetcher=fetcher).write_pdf(
-        target, custom_metadata=True
+        target, custom_metadata=True, font_config=font_config
     )

@@ -3,6 +3,7 @@
 import re
 import subprocess
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,8 @@ from report_fixtures import ISSUED_ON, STAMP
 
 from dagster_project.lib.settings import Settings
 from dagster_project.reporting.catalogue import KINDS, render_kind
-from dagster_project.reporting.editions import plan_edition
-from dagster_project.reporting.render import ReportRenderTimeout, render_annual_report
+from dagster_project.reporting.editions import content_digest, is_current, plan_edition, with_content_digest
+from dagster_project.reporting.render import ReportRenderTimeout, issue_report, render_annual_report
 
 
 def pdf_text(path: Path) -> str:
@@ -112,3 +113,66 @@ def test_an_unreadable_file_in_the_way_is_kept_not_overwritten(tmp_path):
     target.write_bytes(b"not a pdf")
     edition = plan_edition(target, "fp")
     assert edition.number == 2 and edition.replaces is None
+
+
+def test_a_rerun_that_would_change_only_run_id_and_date_keeps_the_pdf(shared_snapshot, tmp_path):
+    first = render_annual_report(shared_snapshot, "2024", tmp_path, stamp=STAMP, issued_on=ISSUED_ON)
+    before = first.read_bytes()
+    assert PdfReader(first).metadata["/govwhcontentdigest"].startswith("sha256:")
+    # Another run on another day over the same data with the same code: the issued PDF stays as it is.
+    again = render_annual_report(shared_snapshot, "2024", tmp_path, stamp=replace(STAMP, run_id="run-again"),
+                                 issued_on=date(2025, 2, 1))
+    assert again == first and first.read_bytes() == before
+    assert PdfReader(first).metadata["/govwhrunid"] == STAMP.run_id
+    assert pdfs(first.parent) == [first.name]
+
+
+def test_an_up_to_date_report_is_not_rendered(tmp_path):
+    target = tmp_path / "report.pdf"
+    html = "<html><head><title>x</title></head><body><p>第1版</p></body></html>"
+    issue_report(target, "fp", lambda edition: html, stable_html_for=lambda edition: html)
+    before = target.read_bytes()
+
+    def must_not_render(edition):
+        raise AssertionError("an up-to-date report was rendered again")
+
+    issue_report(target, "fp", must_not_render, stable_html_for=lambda edition: html)
+    assert target.read_bytes() == before
+    # Without a stable rendering to compare, the report is rendered again, as before.
+    with pytest.raises(AssertionError):
+        issue_report(target, "fp", must_not_render)
+
+
+@pytest.mark.parametrize(
+    ("change", "forced", "expected_edition"),
+    [
+        # Other code: the stamp printed in the report differs.
+        ({"code_version": "0.2.0+g9f8e7d6"}, [], "1"),
+        # Other data under the same fingerprint: a previous-year figure the fingerprint does not cover.
+        ({}, [("330100000000", "2023", "A08")], "1"),
+        # Changed data: a revised edition, as before.
+        ({"data_fingerprint": "sha256:" + "55" * 32}, [], "2"),
+    ],
+)
+def test_other_code_or_other_figures_render_again(make_snapshot, tmp_path, change, forced, expected_edition):
+    first = render_annual_report(make_snapshot(), "2024", tmp_path, stamp=STAMP, issued_on=ISSUED_ON)
+    stamp = replace(STAMP, run_id="run-again", **change)
+    render_annual_report(make_snapshot(forced_suppression=forced), "2024", tmp_path, stamp=stamp,
+                         issued_on=ISSUED_ON)
+    meta = PdfReader(first).metadata
+    assert meta["/govwhrunid"] == "run-again"
+    assert meta["/govwhcodeversion"] == stamp.code_version
+    assert meta["/govwhedition"] == expected_edition
+
+
+def test_content_digest_travels_in_a_meta_tag(tmp_path):
+    html = "<html><head><title>x</title></head><body><p>中文</p></body></html>"
+    digest = content_digest(html)
+    assert digest == content_digest(html) != content_digest(html.replace("中文", "英文"))
+    tagged = with_content_digest(html, digest)
+    assert f'<meta name="govwh-content-digest" content="{digest}">' in tagged.split("</head>")[0]
+    assert with_content_digest("<p>no head</p>", digest) == "<p>no head</p>"
+    assert not is_current(tmp_path / "missing.pdf", digest)
+    unreadable = tmp_path / "report.pdf"
+    unreadable.write_bytes(b"not a pdf")
+    assert not is_current(unreadable, digest)

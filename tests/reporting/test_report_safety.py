@@ -1,5 +1,8 @@
 """Safe rendering: escaping, strict templates, a fetcher that reads only packaged assets, a time limit."""
 
+import io
+import json
+import os
 import re
 import subprocess
 from html.parser import HTMLParser
@@ -15,11 +18,13 @@ from dagster_project.lib.paths import PROJECT_ROOT, REPORT_TEMPLATES_DIR
 from dagster_project.lib.warehouse import read_snapshot
 from dagster_project.reporting.data import load_annual_report
 from dagster_project.reporting.pdf import RefusedURLError, TemplateAssetFetcher, write_pdf
+from dagster_project.reporting.pdf_worker import serve
 from dagster_project.reporting.render import (
     ReportRenderError,
     ReportRenderTimeout,
     annual_report_html,
     render_annual_report,
+    render_each,
     render_pdf,
     render_template,
     report_path,
@@ -167,6 +172,78 @@ def test_a_render_over_the_time_limit_is_stopped(tmp_path):
     with pytest.raises(ReportRenderTimeout, match="limit"):
         render_pdf(html, target, time_limit_s=1.0)
     assert list(tmp_path.iterdir()) == []
+
+
+def _pdf_workers() -> set[int]:
+    """Children of this process that are PDF workers."""
+    # Every thread's children: render_each starts workers from its own threads.
+    children = {c for task in Path(f"/proc/{os.getpid()}/task").glob("*/children") for c in task.read_text().split()}
+    return {
+        int(child) for child in children
+        if b"dagster_project.reporting.pdf_worker" in Path(f"/proc/{child}/cmdline").read_bytes()
+    }
+
+
+def test_one_worker_renders_many_pdfs_and_one_over_the_limit_is_replaced(tmp_path):
+    small = "<html><body><p>第一页</p></body></html>"
+    render_pdf(small, tmp_path / "a.pdf")
+    workers = _pdf_workers()
+    assert len(workers) == 1
+    render_pdf(small.replace("第一页", "第二页"), tmp_path / "b.pdf")
+    assert _pdf_workers() == workers
+    assert "第二页" in pdf_text(tmp_path / "b.pdf")
+
+    # A refused asset fails that render only; the worker goes on serving.
+    with pytest.raises(ReportRenderError, match="etc/passwd"):
+        render_pdf('<html><body><img src="file:///etc/passwd"></body></html>', tmp_path / "c.pdf")
+    assert _pdf_workers() == workers
+
+    rows = "".join(f"<tr><td>第{i}行</td><td>{i}</td></tr>" for i in range(40000))
+    with pytest.raises(ReportRenderTimeout):
+        render_pdf(f"<html><body><table>{rows}</table></body></html>", tmp_path / "d.pdf", time_limit_s=1.0)
+    assert _pdf_workers() == set()
+
+    render_pdf(small, tmp_path / "e.pdf")
+    assert "第一页" in pdf_text(tmp_path / "e.pdf")
+    assert len(_pdf_workers() - workers) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "b.pdf", "e.pdf"]
+
+
+def test_worker_serves_requests_on_its_streams_and_reports_failures(tmp_path):
+    html = "<html><body><p>中文</p></body></html>".encode()
+    bad = b'<html><body><img src="http://127.0.0.1/x.png"></body></html>'
+    requests = b"".join(
+        json.dumps({"target": str(tmp_path / name), "length": len(body)}).encode() + b"\n" + body
+        for name, body in [("one.pdf", html), ("bad.pdf", bad), ("two.pdf", html)]
+    )
+    replies = io.BytesIO()
+    assert serve(io.BytesIO(requests), replies) == 0
+    one, refused, two = (json.loads(line) for line in replies.getvalue().splitlines())
+    assert one == {"ok": True, "error": None, "warnings": []} and two == one
+    assert not refused["ok"] and "127.0.0.1" in refused["error"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.pdf", "two.pdf"]
+
+
+def test_independent_reports_render_side_by_side_and_come_back_in_order(tmp_path):
+    names = ["甲社区", "乙社区", "丙社区", "丁社区"]
+
+    def render_one(name: str) -> Path:
+        target = tmp_path / f"{name}.pdf"
+        render_pdf(f"<html><body><p>{name}</p></body></html>", target)
+        return target
+
+    paths = render_each(render_one, names)
+    assert paths == [tmp_path / f"{name}.pdf" for name in names]
+    assert [pdf_text(p).strip() for p in paths] == names
+    assert 1 <= len(_pdf_workers()) <= 2
+
+    def failing(name: str) -> Path:
+        if name == "丙社区":
+            raise ReportRenderError("丙社区 failed")
+        return render_one(name)
+
+    with pytest.raises(ReportRenderError, match="丙社区"):
+        render_each(failing, names)
 
 
 # ---- typography ----
