@@ -24,13 +24,13 @@ from dagster_project.lib.identifiers import mask_id, mask_phone
 from dagster_project.lib.warehouse import read_snapshot
 from dagster_project.reporting import formatting
 from dagster_project.reporting.charts import BarChart, horizontal_bar_chart
-from dagster_project.reporting.data import ReportDataError
+from dagster_project.reporting.data import ReportDataError, resolve_area
 from dagster_project.reporting.editions import FIRST_EDITION, Edition
 from dagster_project.reporting.render import (
     DEFAULT_TIME_LIMIT_S,
     ReproStamp,
     common_context,
-    issue_report,
+    issue_stamped,
     render_template,
     report_path,
 )
@@ -245,6 +245,8 @@ class AuditReport:
     failures: tuple[FailedExpectation, ...]
     reconciliations: tuple[Reconciliation, ...]
     departments: tuple[str, ...]
+    # Files of no department the contract knows (refused before one could be read from the path).
+    files_unidentified: int
     data_docs_present: bool
 
     @property
@@ -273,13 +275,6 @@ def _month_filter(alias: str = "") -> str:
     return f"({a}period = ? or ({a}period is null and strftime({a}received_at, '%Y-%m') = ?))"
 
 
-def _resolve_city(con: duckdb.DuckDBPyConnection) -> str:
-    rows = con.execute("select area_name from marts.dim_area where area_level = 'city' order by area_code").fetchall()
-    if len(rows) != 1:
-        raise ReportDataError(f"the audit report covers one city; marts.dim_area holds {len(rows)}")
-    return rows[0][0]
-
-
 def _table_title(contract: Contract, table: str | None) -> str:
     if table and table in contract.tables:
         return contract.tables[table].title_zh
@@ -297,7 +292,7 @@ def load_audit_report(
 ) -> AuditReport:
     if not MONTH_RE.fullmatch(period):
         raise ReportDataError(f"the audit report covers a month, written YYYY-MM, got {period!r}")
-    city = _resolve_city(con)
+    _, city, _ = resolve_area(con, None, "the audit report")
     ledger = con.execute(
         "select file_id, department, table_name, period, original_name, status, rows_physical, rows_loaded, "
         "rows_rejected, rows_skipped, received_at, message from audit.load_ledger "
@@ -424,6 +419,7 @@ def load_audit_report(
     departments = tuple(dict.fromkeys(
         contract.departments[d]["name_zh"] for d, *_ in (r[1:2] for r in ledger) if d in contract.departments
     ))
+    unidentified = sum(1 for r in ledger if r[1] not in contract.departments)
     return AuditReport(
         period=period,
         area_name=city,
@@ -437,6 +433,7 @@ def load_audit_report(
         failures=tuple(failures),
         reconciliations=tuple(reconciliations),
         departments=departments,
+        files_unidentified=unidentified,
         data_docs_present=data_docs_present,
     )
 
@@ -516,10 +513,10 @@ def render_audit_report(
         report = load_audit_report(
             con, period, load_contract(), data_docs_present=bool(data_docs_index and data_docs_index.exists())
         )
-    day = issued_on or date.today()
-    return issue_report(
+    return issue_stamped(
         report_path(out_dir, period, report.area_name, AUDIT_TITLE),
-        stamp.data_fingerprint,
-        lambda edition: audit_report_html(report, stamp, day, edition),
+        stamp,
+        lambda *issue: audit_report_html(report, *issue),
         time_limit_s,
+        issued_on,
     )

@@ -1,4 +1,6 @@
-"""Everything the annual report states, read from the published marts and the load ledger.
+"""Everything the annual report states, read from the published marts and the load ledger, and the
+loaders every report kind shares: the report's area and the units it compares, indicator definitions,
+published figures, and what the ledger says of the files behind a report.
 
 Every number in the report is computed here; templates only word and format them. Comparisons are
 made on values rounded to the precision the report prints, so a reader who checks "12.3% is 0.4个百分点
@@ -8,7 +10,7 @@ above 11.9%" by hand gets the same answer.
 import calendar
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Literal
@@ -24,6 +26,7 @@ from dagster_project.reporting.formatting import (
     period_end_month,
     round_half_up,
 )
+from dagster_project.reporting.sources import month_range
 
 if TYPE_CHECKING:
     from dagster_project.reporting.rules import Findings
@@ -272,9 +275,11 @@ def _check_rate_scale(code: str, area: str, period: str, figure: Figure) -> None
         )
 
 
-def _resolve_area(
-    con: duckdb.DuckDBPyConnection, area_code: str | None
+def resolve_area(
+    con: duckdb.DuckDBPyConnection, area_code: str | None, report: str = "the annual report"
 ) -> tuple[str, str, AreaLevel]:
+    """(code, name, level) of the report's area: the one city when no code is given, else a city or a
+    district of marts.dim_area. Every report kind resolves its area here, so all refuse alike."""
     if area_code is None:
         rows = con.execute(
             "select area_code, area_name from marts.dim_area where area_level = 'city' order by area_code"
@@ -291,42 +296,74 @@ def _resolve_area(
     if row is None:
         raise ReportDataError(f"area {area_code!r} is not in marts.dim_area")
     if row[2] not in ("city", "district"):
-        raise ReportDataError(f"the annual report covers a city or a district, not a {row[2]}")
+        raise ReportDataError(f"{report} covers a city or a district, not a {row[2]}")
     return row[0], row[1], row[2]
 
 
-def _children(con: duckdb.DuckDBPyConnection, code: str, level: AreaLevel) -> list[tuple[str, str]]:
-    # A city report compares its districts; a district report compares its communities.
+# What a district report compares: its communities (the annual report), or its streets where the
+# marts have them and else its communities (the quarterly analysis), with the noun for them.
+DISTRICT_UNITS: tuple[tuple[str, str], ...] = (("community", "社区"),)
+
+
+def children_of(
+    con: duckdb.DuckDBPyConnection,
+    code: str,
+    level: AreaLevel,
+    district_units: tuple[tuple[str, str], ...] = DISTRICT_UNITS,
+) -> tuple[list[tuple[str, str]], str]:
+    """The units a report compares, and what they are called: a city's districts ('区'); a district's
+    units of the first level of `district_units` the marts hold."""
     if level == "city":
-        sql = "select area_code, area_name from marts.dim_area where area_level = 'district' and city_code = ?"
-    else:
-        sql = (
-            "select area_code, area_name from marts.dim_area "
-            "where area_level = 'community' and district_code = ?"
-        )
-    return [(c, n) for c, n in con.execute(sql + " order by area_code", [code]).fetchall()]
+        rows = con.execute(
+            "select area_code, area_name from marts.dim_area where area_level = 'district' and city_code = ? "
+            "order by area_code",
+            [code],
+        ).fetchall()
+        return [(c, n) for c, n in rows], "区"
+    for child_level, noun in district_units:
+        rows = con.execute(
+            "select area_code, area_name from marts.dim_area where area_level = ? and district_code = ? "
+            "order by area_code",
+            [child_level, code],
+        ).fetchall()
+        if rows:
+            return [(c, n) for c, n in rows], noun
+    return [], district_units[-1][1]
 
 
-def _indicator_defs(con: duckdb.DuckDBPyConnection) -> dict[str, IndicatorDef]:
+def indicator_defs(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> dict[str, IndicatorDef]:
+    """Definitions of marts.dim_indicator for the codes it holds, in the order given."""
+    codes = list(codes)
+    if not codes:
+        return {}
     rows = con.execute(
         "select indicator_code, name_zh, unit, formula_zh, direction, standard_value, standard_text "
-        "from marts.dim_indicator where indicator_code in (?, ?, ?)",
-        list(REPORT_INDICATORS),
+        f"from marts.dim_indicator where indicator_code in ({', '.join('?' for _ in codes)})",
+        codes,
     ).fetchall()
-    defs = {r[0]: IndicatorDef(*r) for r in rows}
+    found = {r[0]: IndicatorDef(*r) for r in rows}
+    return {c: found[c] for c in codes if c in found}
+
+
+def _annual_indicator_defs(con: duckdb.DuckDBPyConnection) -> dict[str, IndicatorDef]:
+    defs = indicator_defs(con, REPORT_INDICATORS)
     missing = [c for c in REPORT_INDICATORS if c not in defs]
     if missing:
         raise ReportDataError(f"marts.dim_indicator has no definition for {', '.join(missing)}")
-    return {c: defs[c] for c in REPORT_INDICATORS}
+    return defs
 
 
-def _figures(
+def load_figures(
     con: duckdb.DuckDBPyConnection,
     area_codes: list[str],
     periods: list[str],
     codes: Iterable[str] = REPORT_INDICATORS,
 ) -> dict[tuple[str, str, str], Figure]:
-    """(area_code, period, indicator_code) -> Figure for the given indicators (default: the report's)."""
+    """(area_code, period, indicator_code) -> Figure for the given indicators (default: the annual report's).
+
+    Withheld cells come back as suppressed Figures without values; a rate whose stored value disagrees
+    with 100 × numerator ÷ denominator is refused (ReportDataError).
+    """
     codes = list(codes)
     if not area_codes or not periods or not codes:
         return {}
@@ -352,22 +389,42 @@ def _figures(
     return out
 
 
-def _source_summary(con: duckdb.DuckDBPyConnection, year: str, contract: Contract) -> SourceSummary:
+def summarise_sources(
+    con: duckdb.DuckDBPyConnection,
+    months: Sequence[str],
+    contract: Contract,
+    used_tables: Iterable[str] | None = None,
+) -> SourceSummary:
+    """Files received for the given months, the current ones by department, and their rows.
+
+    Every report's 导语 rests on this: the annual report passes the twelve months of its year, the
+    quarterly analysis the three of its quarter. Given `used_tables`, the departments and tables named
+    as the report's sources are only those its figures are computed from; the counts of files and rows
+    are the platform's for the months either way.
+    """
     rows = con.execute(
         "select department, table_name, period, status, rows_loaded, rows_rejected "
-        "from audit.load_ledger where period is not null and left(period, 4) = ?",
-        [year],
+        f"from audit.load_ledger where period in ({', '.join('?' for _ in months) or 'null'})",
+        list(months),
     ).fetchall()
     current = [r for r in rows if r[3] in CURRENT_STATUSES]
+    used = None if used_tables is None else set(used_tables)
     tables: dict[str, set[str]] = defaultdict(set)
     files: dict[str, int] = defaultdict(int)
     for department, table_name, *_ in current:
+        if used is not None and table_name not in used:
+            continue
         tables[department].add(table_name)
         files[department] += 1
     departments = []
-    for dept in sorted(tables, key=lambda d: list(contract.departments).index(d)):
+    known = list(contract.departments)
+    for dept in sorted(tables, key=lambda d: known.index(d) if d in known else len(known)):
         table_order = [t.name for t in contract.tables_of(dept)]
-        titles = tuple(contract.tables[t].title_zh for t in sorted(tables[dept], key=table_order.index))
+        titles = tuple(
+            contract.tables[t].title_zh
+            for t in sorted(tables[dept], key=lambda t: table_order.index(t) if t in table_order else len(table_order))
+            if t in contract.tables
+        )
         departments.append(DepartmentSource(contract.departments[dept]["name_zh"], titles, files[dept]))
     periods = sorted({r[2] for r in current}, key=period_end_month)
     rejected = sum(r[5] for r in current)
@@ -386,13 +443,16 @@ def _source_summary(con: duckdb.DuckDBPyConnection, year: str, contract: Contrac
     )
 
 
-def _source_notes(contract: Contract) -> dict[str, tuple[str, ...]]:
-    """Indicator -> '民政局社区基本信息台账'-style source names."""
+def source_notes(
+    contract: Contract, sources: Mapping[str, tuple[str, ...]], codes: Iterable[str] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """Indicator -> '民政局社区基本信息台账'-style names of the extracts it is computed from."""
     notes = {}
-    for code, table_names in INDICATOR_SOURCES.items():
+    for code in sources if codes is None else codes:
         notes[code] = tuple(
             contract.departments[contract.tables[t].department]["name_zh"] + contract.tables[t].title_zh
-            for t in table_names
+            for t in sources.get(code, ())
+            if t in contract.tables
         )
     return notes
 
@@ -406,12 +466,12 @@ def load_annual_report(
     if not YEAR_RE.fullmatch(year):
         raise ReportDataError(f"year must be four digits, got {year!r}")
     previous_year = str(int(year) - 1)
-    code, name, level = _resolve_area(con, area_code)
-    defs = _indicator_defs(con)
+    code, name, level = resolve_area(con, area_code)
+    defs = _annual_indicator_defs(con)
     units = {c: d.unit for c, d in defs.items()}
     quarter_periods = [f"{year}-{m}" for m in QUARTER_END_MONTHS]
-    children = _children(con, code, level)
-    figures = _figures(
+    children, _ = children_of(con, code, level)
+    figures = load_figures(
         con, [code, *(c for c, _ in children)], [year, previous_year, *quarter_periods]
     )
 
@@ -459,8 +519,8 @@ def load_annual_report(
         quarter_periods=tuple(quarter_periods),
         quarterly=quarterly,
         within_year=within_year,
-        sources=_source_summary(con, year, contract),
-        source_notes=_source_notes(contract),
+        sources=summarise_sources(con, month_range(f"{year}-01", f"{year}-12"), contract),
+        source_notes=source_notes(contract, INDICATOR_SOURCES),
         findings=annual_findings(con, year, code),
     )
 
@@ -508,6 +568,7 @@ class RuleData:
     area_level: str
     period: str
     comparison_period: str | None
+    base_period: str | None
     indicators: dict[str, IndicatorInfo]
     standards: dict[tuple[str, str], StandardRef]
     children: tuple[tuple[str, str], ...]
@@ -572,16 +633,17 @@ def load_rule_data(
     codes: Iterable[str],
     area_code: str | None = None,
     comparison_period: str | None = None,
+    base_period: str | None = None,
 ) -> RuleData:
     """Every published figure the rules need for the area (default: the city) in `period`.
 
-    `comparison_period` (the year before, the same quarter last year, a base year) is read for the
-    area and its sub-areas so that changes can be worded; withheld cells come back as suppressed
-    Figures without values, never as numbers.
+    `comparison_period` (the year before, the same quarter last year) and `base_period` (the plan's
+    base year) are read for the area and its sub-areas so that changes can be worded; withheld cells
+    come back as suppressed Figures without values, never as numbers.
     """
     codes = sorted(set(codes))
-    code, name, level = _resolve_area(con, area_code)
-    children = tuple(_children(con, code, level))
+    code, name, level = resolve_area(con, area_code)
+    children = tuple(children_of(con, code, level)[0])
     if level == "city":
         communities = _areas(
             con, "select area_code, area_name from marts.dim_area where area_level = 'community' and city_code = ?",
@@ -598,17 +660,18 @@ def load_rule_data(
         )
     areas = list(dict.fromkeys([code, *(c for c, _ in children), *(c for c, _ in communities),
                                 *(c for c, _ in siblings)]))
-    periods = [period] + ([comparison_period] if comparison_period else [])
+    periods = list(dict.fromkeys(p for p in (period, comparison_period, base_period) if p))
     return RuleData(
         area_code=code,
         area_name=name,
         area_level=level,
         period=period,
         comparison_period=comparison_period,
+        base_period=base_period,
         indicators=_indicator_infos(con, codes),
         standards=standards_in_force(con, code, period, codes),
         children=children,
         communities=communities,
         siblings=siblings,
-        figures=_figures(con, areas, periods, codes),
+        figures=load_figures(con, areas, periods, codes),
     )

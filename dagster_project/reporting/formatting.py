@@ -103,6 +103,17 @@ def fmt_value(value: float | None, unit: str, *, suppressed: bool = False, with_
     return f"{shown:f}{unit}" if with_unit else f"{shown:f}"
 
 
+def fmt_norm(value: float | None, unit: str = "") -> str:
+    """A standard or target as its document states it, in every report and rule: '95%', '400户', '2.5倍'.
+
+    A norm is an exact figure, not a measurement, so it is never padded to the precision of the
+    values set against it ('95%', not '95.0%'): "参考标准（95%）" and "目标（95%）" read the same.
+    """
+    if value is None:
+        return MISSING
+    return f"{_plain(Decimal(repr(value)))}{unit}"
+
+
 def fmt_pp(delta: float, decimals: int = PERCENT_DECIMALS) -> str:
     """The size of a difference between two rates: -2.14 -> '2.1个百分点' (direction is worded apart)."""
     return f"{round_half_up(abs(delta), decimals):f}个百分点"

@@ -7,18 +7,24 @@ time-limited renderer and the editions logic (editions.py) that turns a re-issue
 a 修订版 and keeps the earlier PDF.
 """
 
+import atexit
+import json
 import logging
 import os
 import re
+import select
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -28,18 +34,36 @@ from dagster_project.lib.warehouse import read_snapshot
 from dagster_project.reporting import formatting
 from dagster_project.reporting.charts import BarChart, horizontal_bar_chart
 from dagster_project.reporting.data import FLOATING_SHARE, AnnualReport, load_annual_report
-from dagster_project.reporting.editions import FIRST_EDITION, Edition, install, plan_edition
+from dagster_project.reporting.editions import (
+    FIRST_EDITION,
+    Edition,
+    content_digest,
+    install,
+    is_current,
+    plan_edition,
+    with_content_digest,
+)
 
 logger = logging.getLogger(__name__)
 
 REPORT_TITLE = "年度社区治理调研报告"
 ISSUER_PLACEHOLDER = "（发布单位）"
 DEFAULT_TIME_LIMIT_S = 120.0
+# Long-lived PDF workers (render_pdf): how many wait between renders, and how many PDFs one renders.
+MAX_IDLE_PDF_WORKERS = 2
+PDF_WORKER_MAX_RENDERS = 50
+WORKER_EXIT_WAIT_S = 5.0
+# Reports of one run rendered at once (render_each): one per core, and never more PDF workers than that.
+REPORT_PARALLELISM = min(MAX_IDLE_PDF_WORKERS, os.cpu_count() or 1)
 MAX_FILENAME_PART = 60
 
 # How the report refers to its own area and to the units it compares.
 SCOPE_WORDS = {"city": "全市", "district": "全区"}
 SUB_AREA_NOUNS = {"city": "区", "district": "社区"}
+
+T = TypeVar("T")
+# The issue date a report's HTML is digested with (issue_report's stable_html_for): any fixed day.
+STABLE_ISSUE_DATE = date(2000, 1, 1)
 
 _UNSAFE_FILENAME_CHARS = re.compile(r"[^\w-]+")
 
@@ -67,6 +91,7 @@ FILTERS = {
     "fmt_pct": formatting.fmt_pct,
     "fmt_value": formatting.fmt_value,
     "fmt_pp": formatting.fmt_pp,
+    "fmt_norm": formatting.fmt_norm,
     "fmt_change_pct": formatting.fmt_change_pct,
     "fmt_wanyuan": formatting.fmt_wanyuan,
     "fmt_period": formatting.fmt_period,
@@ -115,6 +140,32 @@ def common_context(report_title: str, stamp: ReproStamp, issued_on: date, editio
     }
 
 
+ReportHtml = Callable[[ReproStamp, date, Edition], str]
+
+
+def issue_stamped(
+    target: Path,
+    stamp: ReproStamp,
+    html_for: ReportHtml,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    issued_on: date | None = None,
+) -> Path:
+    """Issue a report of any kind at `target` under its reproducibility stamp.
+
+    The stamp's data fingerprint decides the edition (a changed one makes a 修订版); a PDF already
+    there that a new rendering would change only in run id and issue date is kept as issued;
+    `issued_on` (default: today) is printed on the cover and recorded as the PDF creation date.
+    """
+    day = issued_on or date.today()
+    return issue_report(
+        target,
+        stamp.data_fingerprint,
+        lambda edition: html_for(stamp, day, edition),
+        time_limit_s,
+        stable_html_for=lambda edition: html_for(replace(stamp, run_id=""), STABLE_ISSUE_DATE, edition),
+    )
+
+
 def floating_share_chart(report: AnnualReport) -> BarChart:
     """Floating-population share by sub-area, highest first, with the whole area as a dashed line."""
     name = report.indicators[FLOATING_SHARE].name_zh
@@ -155,31 +206,135 @@ def annual_report_html(
     )
 
 
+class _PdfWorker:
+    """One long-lived pdf_worker child (--serve): WeasyPrint imported and fonts loaded once, many PDFs.
+
+    The time limit is enforced per render: a render that has not answered in time gets its worker
+    killed, and the next render starts a fresh one.
+    """
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "dagster_project.reporting.pdf_worker", "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            bufsize=0,
+        )
+        self.renders = 0
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def render(self, html: str, target: Path, time_limit_s: float) -> dict[str, Any]:
+        """Send one request and wait for its reply; TimeoutError past the limit, EOFError if the child died."""
+        deadline = time.monotonic() + time_limit_s
+        body = html.encode("utf-8")
+        header = json.dumps({"target": str(target), "length": len(body)}).encode("utf-8") + b"\n"
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(header + body)
+        except BrokenPipeError:
+            raise EOFError("the PDF worker is gone") from None
+        self.renders += 1
+        return json.loads(self._reply_line(deadline))
+
+    def _reply_line(self, deadline: float) -> bytes:
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        reply = bytearray()
+        while not reply.endswith(b"\n"):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                raise TimeoutError
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                raise EOFError(f"the PDF worker stopped (exit status {self.process.wait()})")
+            reply += chunk
+        return bytes(reply)
+
+    def close(self) -> None:
+        """Let the child finish on end of input; kill it if it does not."""
+        try:
+            self.process.communicate(timeout=WORKER_EXIT_WAIT_S)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.communicate()
+
+
+class _PdfWorkerPool:
+    """Idle workers of this process. Concurrent renders (threads) each take one, starting more as needed.
+
+    At most MAX_IDLE_PDF_WORKERS are kept between renders; a worker is retired after
+    PDF_WORKER_MAX_RENDERS renders so that memory WeasyPrint does not give back cannot pile up.
+    A forked process never uses its parent's workers (their pipes belong to the parent).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[_PdfWorker] = []
+        self._pid = os.getpid()
+
+    def take(self) -> _PdfWorker:
+        with self._lock:
+            if self._pid != os.getpid():
+                self._idle, self._pid = [], os.getpid()
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.alive:
+                    return worker
+        return _PdfWorker()
+
+    def give_back(self, worker: _PdfWorker) -> None:
+        with self._lock:
+            keep = (self._pid == os.getpid() and worker.alive and worker.renders < PDF_WORKER_MAX_RENDERS
+                    and len(self._idle) < MAX_IDLE_PDF_WORKERS)
+            if keep:
+                self._idle.append(worker)
+        if not keep:
+            worker.close()
+
+    def close(self) -> None:
+        """Stop the idle workers (at exit; a later render starts new ones)."""
+        with self._lock:
+            idle, self._idle = (self._idle, []) if self._pid == os.getpid() else ([], [])
+        for worker in idle:
+            worker.close()
+
+
+_PDF_WORKERS = _PdfWorkerPool()
+atexit.register(_PDF_WORKERS.close)
+
+
 def render_pdf(html: str, target: Path, time_limit_s: float = DEFAULT_TIME_LIMIT_S) -> None:
-    """Render in a child process that is killed after `time_limit_s`; the target appears only when complete."""
+    """Render in a worker process that is killed after `time_limit_s`; the target appears only when complete."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, partial_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".pdf.part", dir=target.parent)
     os.close(fd)
     partial = Path(partial_name)
     try:
+        worker = _PDF_WORKERS.take()
         try:
-            result = subprocess.run(
-                [sys.executable, "-m", "dagster_project.reporting.pdf_worker", str(partial)],
-                input=html.encode("utf-8"),
-                capture_output=True,
-                timeout=time_limit_s,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise ReportRenderTimeout(
-                f"rendering {target.name} exceeded the {time_limit_s:g} s limit and was stopped; "
-                "no PDF was written"
-            ) from None
-        messages = result.stderr.decode("utf-8", errors="replace").strip().splitlines()
-        if result.returncode != 0:
-            reason = messages[-1] if messages else f"exit status {result.returncode}"
-            raise ReportRenderError(f"rendering {target.name} failed: {reason}")
-        for line in messages:
+            reply = worker.render(html, partial, time_limit_s)
+        except BaseException as exc:
+            # Whatever stopped the exchange (the limit, a dead child, an interrupt), the worker may be
+            # mid-render: it is killed, never reused.
+            worker.kill()
+            if isinstance(exc, TimeoutError):
+                raise ReportRenderTimeout(
+                    f"rendering {target.name} exceeded the {time_limit_s:g} s limit and was stopped; "
+                    "no PDF was written"
+                ) from None
+            if isinstance(exc, EOFError):
+                raise ReportRenderError(f"rendering {target.name} failed: {exc}") from None
+            raise
+        _PDF_WORKERS.give_back(worker)
+        if not reply["ok"]:
+            raise ReportRenderError(f"rendering {target.name} failed: {reply['error']}")
+        for line in reply["warnings"]:
             logger.warning("%s: %s", target.name, line)
         os.replace(partial, target)
     finally:
@@ -191,14 +346,27 @@ def issue_report(
     fingerprint: str,
     html_for: Callable[[Edition], str],
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    *,
+    stable_html_for: Callable[[Edition], str] | None = None,
 ) -> Path:
     """Render the HTML of the right edition and put the PDF at `target`, keeping a superseded edition.
 
     The PDF is rendered beside the target first; the earlier edition is moved aside and the new one
-    moved in only when rendering succeeded.
+    moved in only when rendering succeeded. `stable_html_for` renders the same HTML with a blank run
+    id and a fixed issue date: its digest is recorded in the PDF, and a PDF already at `target` with
+    the same digest is kept as it is, without rendering (editions.is_current).
     """
     edition = plan_edition(target, fingerprint)
+    digest = None
+    if stable_html_for is not None:
+        digest = content_digest(stable_html_for(edition))
+        if is_current(target, digest):
+            logger.info("%s is up to date (only run id and issue date would change); kept as issued",
+                        target.name)
+            return target
     html = html_for(edition)
+    if digest is not None:
+        html = with_content_digest(html, digest)
     staged = target.with_name(f".{target.stem}.staged{target.suffix}")
     try:
         render_pdf(html, staged, time_limit_s)
@@ -209,6 +377,19 @@ def issue_report(
         logger.info("%s is a revised edition (%d); the earlier one is kept as %s",
                     target.name, edition.number, kept.name)
     return target
+
+
+def render_each(render_one: Callable[[T], Path], items: Sequence[T]) -> list[Path]:
+    """Render independent reports (one per area) REPORT_PARALLELISM at a time; paths in `items` order.
+
+    Each thread spends its time waiting on its own PDF worker process, so the reports really render in
+    parallel. Each report has its own target, edition and staged file, so they cannot interfere. The
+    first failure is raised once the reports already started have finished.
+    """
+    if len(items) <= 1 or REPORT_PARALLELISM <= 1:
+        return [render_one(item) for item in items]
+    with ThreadPoolExecutor(max_workers=REPORT_PARALLELISM, thread_name_prefix="report") as pool:
+        return list(pool.map(render_one, items))
 
 
 def render_annual_report(
@@ -229,10 +410,10 @@ def render_annual_report(
     """
     with read_snapshot(snapshot_path) as con:
         report = load_annual_report(con, year, load_contract(), area_code)
-    day = issued_on or date.today()
-    return issue_report(
+    return issue_stamped(
         report_path(out_dir, year, report.area_name),
-        stamp.data_fingerprint,
-        lambda edition: annual_report_html(report, stamp, day, edition),
+        stamp,
+        lambda *issue: annual_report_html(report, *issue),
         time_limit_s,
+        issued_on,
     )

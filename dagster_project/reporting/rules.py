@@ -21,7 +21,6 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -135,6 +134,8 @@ class Settings(_Strict):
     max_achievements: int = Field(default=5, ge=0, le=10)
     breach_share_min: float = Field(default=30.0, gt=0, le=100)
     worst_units: int = Field(default=3, ge=0, le=10)
+    # The base year of the plan in force: annual reports also compare with it when the marts hold it.
+    base_year: int | None = Field(default=None, ge=1949, le=2100)
 
 
 class RuleSet(_Strict):
@@ -370,6 +371,7 @@ class Evidence:
     denominator: str | None
     change: ChangeText | None
     improved: bool
+    base_change: ChangeText | None
     units: Breadth | None
     worst: tuple[str, ...]
     worst_names: tuple[str, ...]
@@ -434,18 +436,12 @@ def _rounded(value: float, decimals: int) -> float:
     return float(formatting.round_half_up(value, decimals))
 
 
-def _plain_number(value: float) -> str:
-    """An exact figure without padded decimals: 400.0 -> '400', 2.5 -> '2.5'."""
-    return format(Decimal(repr(value)).normalize(), "f")
-
-
 def _strip_unit(text: str, unit: str) -> str:
     return text.removesuffix(unit)
 
 
 def _norm_text(value: float, unit: str) -> str:
-    # A norm is an exact figure: "400户/人", "95%", "2.5倍" (no padded decimals).
-    return f"{_plain_number(value)}{unit}"
+    return formatting.fmt_norm(value, unit)
 
 
 def _value_text(value: float, unit: str) -> str:
@@ -496,7 +492,7 @@ def _units_of(ctx: _Context, check: Check) -> tuple[tuple[tuple[str, str], ...],
 
 
 def _change_text(
-    ctx: _Context, info: IndicatorInfo, current: float, previous: float, bad_high: bool
+    ctx: _Context, info: IndicatorInfo, current: float, previous: float, bad_high: bool, since: str | None = None
 ) -> ChangeText:
     change = compare_values(current, previous, info.unit)
     unit = info.unit
@@ -515,7 +511,8 @@ def _change_text(
     improved = direction == ("down" if bad_high else "up")
     worsened = direction == ("up" if bad_high else "down")
     return ChangeText(
-        direction, word, amount, amount_number, pct, ctx.since, _value_text(previous, unit), improved, worsened
+        direction, word, amount, amount_number, pct, since or ctx.since, _value_text(previous, unit), improved,
+        worsened,
     )
 
 
@@ -611,6 +608,13 @@ def evaluate_check(ctx: _Context, check: Check) -> CheckResult:
     )
     if figure.shown and previous is not None and previous.shown:
         change = _change_text(ctx, info, figure.value, previous.value, bad_high)
+    # And since the base year, when the marts publish the area's value for it.
+    base_change = None
+    base = data.figure(data.area_code, check.indicator, data.base_period) if data.base_period else None
+    if figure.shown and base is not None and base.shown:
+        base_change = _change_text(
+            ctx, info, figure.value, base.value, bad_high, formatting.fmt_period(data.base_period)
+        )
 
     spread = None
     percent_like = unit == "%"
@@ -625,12 +629,12 @@ def evaluate_check(ctx: _Context, check: Check) -> CheckResult:
         cmp = compare_values(figure.value, previous.value, unit)
         if unit == "%":
             measured = cmp.amount if cmp.direction == "up" else -cmp.amount
-            norm_text = formatting.fmt_pp(norm_value)
+            norm_text = formatting.fmt_norm(norm_value, "个百分点")
         else:
             if cmp.relative_pct is None:
                 return CheckResult(check, "missing", f"{check.indicator} was 0 in {data.comparison_period}")
             measured = cmp.relative_pct if cmp.relative_direction == "up" else -cmp.relative_pct
-            norm_text = f"{_plain_number(norm_value)}%"
+            norm_text = formatting.fmt_norm(norm_value, "%")
         percent_like = True
         value_text = _value_text(figure.value, unit)
     else:
@@ -654,7 +658,7 @@ def evaluate_check(ctx: _Context, check: Check) -> CheckResult:
             ratio=f"{formatting.round_half_up(measured, SPREAD_DECIMALS):f}倍",
         )
         value_text = spread.ratio
-        norm_text = f"{_plain_number(norm_value)}倍"
+        norm_text = formatting.fmt_norm(norm_value, "倍")
 
     breached = breach(measured, norm_value)
     if check.measure == "value":
@@ -700,7 +704,7 @@ def evaluate_check(ctx: _Context, check: Check) -> CheckResult:
         number=_strip_unit(value_text, unit if check.measure != "spread" else "倍"),
         raw=measured,
         norm=norm_text,
-        norm_number=_plain_number(norm_value),
+        norm_number=formatting.fmt_norm(norm_value),
         norm_value=norm_value,
         norm_kind=norm.kind,
         norm_doc=norm.doc,
@@ -718,6 +722,7 @@ def evaluate_check(ctx: _Context, check: Check) -> CheckResult:
         denominator=denominator,
         change=change,
         improved=bool(change and change.improved),
+        base_change=base_change,
         units=breadth,
         worst=tuple(f"{n}（{_value_text(v, unit)}）" for n, v in worst),
         worst_names=tuple(n for n, _ in worst),
@@ -802,8 +807,11 @@ def evaluate(
         if any(e.change is not None and e.change.worsened for e in evidence.values()):
             # Still within the norm but slipping: not something to report as an achievement.
             continue
-        support = sum(e.met for e in evidence.values()) + 2 * sum(e.improved for e in evidence.values()) + sum(
-            e.top_third for e in evidence.values()
+        support = (
+            sum(e.met for e in evidence.values())
+            + 2 * sum(e.improved for e in evidence.values())
+            + 2 * sum(bool(e.base_change and e.base_change.improved) for e in evidence.values())
+            + sum(e.top_third for e in evidence.values())
         )
         finding = Finding(
             rule_id=rule.id,
@@ -861,6 +869,7 @@ def _sample_evidence(check: Check) -> Evidence:
         denominator="1000",
         change=sample_change,
         improved=True,
+        base_change=ChangeText("up", "提高", "3.0个百分点", "3.0", None, "2020年", "0.1%", True, False),
         units=Breadth(10, 4, "40.0%", 40.0, 1, "社区", ("甲社区", "乙社区")),
         worst=("甲社区（1.0%）",),
         worst_names=("甲社区",),
@@ -888,6 +897,7 @@ def load_findings(
     *,
     area_code: str | None = None,
     comparison_period: str | None = None,
+    base_period: str | None = None,
     since: str = "上年",
     ruleset: RuleSet | None = None,
 ) -> Findings:
@@ -898,10 +908,24 @@ def load_findings(
     """
     ruleset = ruleset or load_rules()
     rules = ruleset.for_report(scope, "city") + ruleset.for_report(scope, "district")
-    data = load_rule_data(con, period, indicator_codes(rules), area_code, comparison_period)
+    data = load_rule_data(con, period, indicator_codes(rules), area_code, comparison_period, base_period)
     return evaluate(data, ruleset, scope, since=since)
 
 
-def annual_findings(con: duckdb.DuckDBPyConnection, year: str, area_code: str | None = None) -> Findings:
-    """The annual report's findings for the city (or one district), compared with the year before."""
-    return load_findings(con, year, "annual", area_code=area_code, comparison_period=str(int(year) - 1))
+def base_period_for(year: str, settings: Settings) -> str | None:
+    """The base year an annual report also compares with: the plan's, when it lies before last year."""
+    if settings.base_year is None or settings.base_year >= int(year) - 1:
+        return None
+    return str(settings.base_year)
+
+
+def annual_findings(
+    con: duckdb.DuckDBPyConnection, year: str, area_code: str | None = None, ruleset: RuleSet | None = None
+) -> Findings:
+    """The annual report's findings for the city (or one district), compared with the year before and,
+    where the marts hold it, with the plan's base year (settings.base_year)."""
+    ruleset = ruleset or load_rules()
+    return load_findings(
+        con, year, "annual", area_code=area_code, comparison_period=str(int(year) - 1),
+        base_period=base_period_for(year, ruleset.settings), ruleset=ruleset,
+    )

@@ -31,18 +31,26 @@ from dagster_project.reporting.data import (
     IndicatorDef,
     NoDataForPeriod,
     ReportDataError,
+    AreaLevel,
     SourceSummary,
+    children_of,
+    indicator_defs,
+    load_figures,
+    resolve_area,
+    source_notes,
+    summarise_sources,
 )
 from dagster_project.reporting.editions import FIRST_EDITION, Edition
 from dagster_project.reporting.render import (
     DEFAULT_TIME_LIMIT_S,
+    SCOPE_WORDS,
     ReproStamp,
     common_context,
-    issue_report,
+    issue_stamped,
     render_template,
     report_path,
 )
-from dagster_project.reporting.sources import current_files_fingerprint, month_key, summarise_sources
+from dagster_project.reporting.sources import current_files_fingerprint, month_key
 
 SAFETY_TITLE = "平安建设季度分析"
 QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
@@ -115,35 +123,23 @@ HALF_YEAR_RULES: Mapping[str, HalfYearRule] = {
     "C24": HalfYearRule("end_of_period", explanation="6月末（第2季度末）数值"),
 }
 
-# Printed precision by unit: rates to 0.1; rare events per 1,000 residents need two decimals to show
-# any difference between quarters; counts and households per officer are whole.
-UNIT_DECIMALS: Mapping[str, int] = {"%": 1, "起/千人": 2, "个/千户": 1}
-
 # Counter words of count indicators, for "增加9起".
 COUNT_UNITS = ("起", "件", "人", "个")
 
-SCOPE_WORDS = {"city": "全市", "district": "全区"}
+# A district's analysis compares its streets where the marts have them, else its communities.
+DISTRICT_UNITS = (("street", "街道"), ("community", "社区"))
 
 Direction = Literal["up", "down", "same"]
-AreaLevel = Literal["city", "district"]
-
-
-def decimals(unit: str) -> int:
-    return UNIT_DECIMALS.get(unit, 0)
 
 
 def printed(value: float, unit: str) -> Decimal:
-    return formatting.round_half_up(value, decimals(unit))
+    """A value as printed, at the precision formatting.UNIT_DECIMALS gives its unit (rare events per
+    1,000 residents to 0.01, so that quarters can differ at all)."""
+    return formatting.round_half_up(value, formatting.decimals_for_unit(unit))
 
 
-def fmt_indicator(value: float | None, unit: str, *, suppressed: bool = False, with_unit: bool = True) -> str:
-    """An indicator value at its printed precision: '66.0%', '2.41起/千人', '59件'; withheld '—'."""
-    if suppressed:
-        return formatting.SUPPRESSED_RATE
-    if value is None:
-        return formatting.MISSING
-    shown = printed(value, unit)
-    return f"{shown:f}{unit}" if with_unit else f"{shown:f}"
+# An indicator value at its printed precision: '66.0%', '2.41起/千人', '59件'; withheld '—'.
+fmt_indicator = formatting.fmt_value
 
 
 def fmt_figure(figure: Figure, unit: str, with_unit: bool = True) -> str:
@@ -214,10 +210,10 @@ def signed_change(change: Change | None, unit: str) -> str:
 
 
 def standard_phrase(figure: Figure, indicator: IndicatorDef) -> str:
-    """'达到100.0%的参考标准' or '低于参考标准（100.0%）3.2个百分点'; '' without a standard."""
+    """'达到100%的参考标准' or '低于参考标准（100%）3.2个百分点'; '' without a standard."""
     if not figure.shown or indicator.standard_value is None or figure.value is None:
         return ""
-    norm = fmt_indicator(indicator.standard_value, indicator.unit)
+    norm = formatting.fmt_norm(indicator.standard_value, indicator.unit)
     gap = printed(figure.value, indicator.unit) - printed(indicator.standard_value, indicator.unit)
     if indicator.direction == "lower_is_better":
         met = gap <= 0
@@ -305,6 +301,18 @@ class SafetyReport:
         return any(f.suppressed for row in self.children for f in row.figures.values())
 
     @property
+    def trend_withheld(self) -> bool:
+        return any(f.suppressed for series in self.trend.values() for f in series)
+
+    @property
+    def trend_missing(self) -> bool:
+        return any(not (f.shown or f.suppressed) for series in self.trend.values() for f in series)
+
+    def unpublished_in_children(self, code: str) -> bool:
+        """Whether any compared unit has no published value of the indicator (withheld or missing)."""
+        return any(not row.figures[code].shown for row in self.children if code in row.figures)
+
+    @property
     def missing_in_children(self) -> bool:
         return any(not (f.shown or f.suppressed) for row in self.children for f in row.figures.values())
 
@@ -375,84 +383,6 @@ def half_year_figure(code: str, q1: Figure, q2: Figure) -> Figure:
     return Figure(value=rule.scale * numerator / denominator, numerator=numerator, denominator=denominator)
 
 
-def _resolve_area(con: duckdb.DuckDBPyConnection, area_code: str | None) -> tuple[str, str, AreaLevel]:
-    if area_code is None:
-        rows = con.execute(
-            "select area_code, area_name from marts.dim_area where area_level = 'city' order by area_code"
-        ).fetchall()
-        if len(rows) != 1:
-            raise ReportDataError(f"a city-wide report needs exactly one city in marts.dim_area, found {len(rows)}")
-        return rows[0][0], rows[0][1], "city"
-    row = con.execute(
-        "select area_code, area_name, area_level from marts.dim_area where area_code = ?", [area_code]
-    ).fetchone()
-    if row is None:
-        raise ReportDataError(f"area {area_code!r} is not in marts.dim_area")
-    if row[2] not in ("city", "district"):
-        raise ReportDataError(f"the public-safety analysis covers a city or a district, not a {row[2]}")
-    return row[0], row[1], row[2]
-
-
-def _children(con: duckdb.DuckDBPyConnection, code: str, level: AreaLevel) -> tuple[list[tuple[str, str]], str]:
-    """A city compares its districts; a district its streets where the marts have them, else its communities."""
-    if level == "city":
-        rows = con.execute(
-            "select area_code, area_name from marts.dim_area where area_level = 'district' and city_code = ? "
-            "order by area_code",
-            [code],
-        ).fetchall()
-        return rows, "区"
-    for child_level, noun in (("street", "街道"), ("community", "社区")):
-        rows = con.execute(
-            "select area_code, area_name from marts.dim_area where area_level = ? and district_code = ? "
-            "order by area_code",
-            [child_level, code],
-        ).fetchall()
-        if rows:
-            return rows, noun
-    return [], "社区"
-
-
-def _indicator_defs(con: duckdb.DuckDBPyConnection) -> dict[str, IndicatorDef]:
-    codes = list(SAFETY_CODES)
-    rows = con.execute(
-        "select indicator_code, name_zh, unit, formula_zh, direction, standard_value, standard_text "
-        f"from marts.dim_indicator where indicator_code in ({', '.join('?' for _ in codes)})",
-        codes,
-    ).fetchall()
-    found = {r[0]: IndicatorDef(*r) for r in rows}
-    return {c: found[c] for c in SAFETY_CODES if c in found}
-
-
-def _figures(
-    con: duckdb.DuckDBPyConnection, areas: Sequence[str], periods: Sequence[str], codes: Sequence[str]
-) -> dict[tuple[str, str, str], Figure]:
-    rows = con.execute(
-        "select area_code, period, indicator_code, value, numerator, denominator, suppressed "
-        "from marts.fct_indicator_values "
-        f"where area_code in ({', '.join('?' for _ in areas)}) and period in ({', '.join('?' for _ in periods)}) "
-        f"and indicator_code in ({', '.join('?' for _ in codes)})",
-        [*areas, *periods, *codes],
-    ).fetchall()
-    out = {}
-    for area, period, code, value, numerator, denominator, suppressed in rows:
-        out[(area, period, code)] = (
-            Figure(suppressed=True) if suppressed else Figure(value=value, numerator=numerator, denominator=denominator)
-        )
-    return out
-
-
-def _source_notes(contract: Contract, codes: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    notes = {}
-    for code in codes:
-        notes[code] = tuple(
-            contract.departments[contract.tables[t].department]["name_zh"] + contract.tables[t].title_zh
-            for t in INDICATOR_SOURCES.get(code, ())
-            if t in contract.tables
-        )
-    return notes
-
-
 def load_safety_report(
     con: duckdb.DuckDBPyConnection, period: str, contract: Contract, area_code: str | None = None
 ) -> SafetyReport:
@@ -462,13 +392,13 @@ def load_safety_report(
     trend_periods = [quarter_key(*shift_quarter(year, quarter, -k)) for k in range(TREND_QUARTERS - 1, -1, -1)]
     half_periods = [quarter_key(year, 1), quarter_key(year - 1, 1)] if quarter == 2 else []
 
-    code, name, level = _resolve_area(con, area_code)
-    defs = _indicator_defs(con)
+    code, name, level = resolve_area(con, area_code, "the public-safety analysis")
+    defs = indicator_defs(con, SAFETY_CODES)
     if not defs:
         raise ReportDataError("marts.dim_indicator defines none of the public-safety indicators")
-    children, child_noun = _children(con, code, level)
+    children, child_noun = children_of(con, code, level, DISTRICT_UNITS)
     periods = sorted({period, previous, last_year, *trend_periods, *half_periods})
-    figures = _figures(con, [code, *(c for c, _ in children)], periods, list(defs))
+    figures = load_figures(con, [code, *(c for c, _ in children)], periods, list(defs))
 
     def figure(area: str, p: str, c: str) -> Figure:
         return figures.get((area, p, c), MISSING_FIGURE)
@@ -536,8 +466,10 @@ def load_safety_report(
         trend_periods=tuple(trend_periods),
         trend={c: tuple(figure(code, p, c) for p in trend_periods) for c in TREND_CODES if c in defs},
         half_year=half_year,
-        sources=summarise_sources(con, quarter_months(year, quarter), contract),
-        source_notes=_source_notes(contract, list(defs)),
+        sources=summarise_sources(
+            con, quarter_months(year, quarter), contract, {t for c in defs for t in INDICATOR_SOURCES.get(c, ())}
+        ),
+        source_notes=source_notes(contract, INDICATOR_SOURCES, defs),
     )
 
 
@@ -643,10 +575,10 @@ def render_safety_report(
     """
     with read_snapshot(snapshot_path) as con:
         report = load_safety_report(con, period, load_contract(), area_code)
-    day = issued_on or date.today()
-    return issue_report(
+    return issue_stamped(
         report_path(out_dir, period, report.area_name, SAFETY_TITLE),
-        stamp.data_fingerprint,
-        lambda edition: safety_report_html(report, stamp, day, edition),
+        stamp,
+        lambda *issue: safety_report_html(report, *issue),
         time_limit_s,
+        issued_on,
     )

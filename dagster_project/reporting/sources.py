@@ -1,19 +1,16 @@
-"""What the load ledger says about the files behind a report, and the fingerprint of those files.
+"""The months behind a report and the fingerprint of the files delivered for them.
 
-Shared by the report kinds whose period is not a calendar year: the quarterly public-safety analysis
-reads the months of its quarter (and those it compares with), the audit report one month.
+Shared by the report kinds: the annual report reads the months of its year, the quarterly
+public-safety analysis those of its quarter (and those it compares with), the audit report one
+month. What the ledger says of those files for a report's 导语 is data.summarise_sources.
 """
 
 import hashlib
-from collections import defaultdict
 from collections.abc import Sequence
 
 import duckdb
 
-from dagster_project.lib.contract import Contract
 from dagster_project.lib.warehouse import CURRENT_STATUSES
-from dagster_project.reporting.data import DepartmentSource, SourceSummary
-from dagster_project.reporting.formatting import SUPPRESSION_THRESHOLD, period_end_month
 
 FINGERPRINT_CHARS = 16
 
@@ -35,48 +32,6 @@ def month_range(first: str, last: str) -> list[str]:
 
 def _in_list(values: Sequence[str]) -> str:
     return ", ".join("?" for _ in values) or "null"
-
-
-def summarise_sources(
-    con: duckdb.DuckDBPyConnection, months: Sequence[str], contract: Contract
-) -> SourceSummary:
-    """Files received for the given months, the current ones by department, and their rows."""
-    rows = con.execute(
-        "select department, table_name, period, status, rows_loaded, rows_rejected "
-        f"from audit.load_ledger where period in ({_in_list(months)})",
-        list(months),
-    ).fetchall()
-    current = [r for r in rows if r[3] in CURRENT_STATUSES]
-    tables: dict[str, set[str]] = defaultdict(set)
-    files: dict[str, int] = defaultdict(int)
-    for department, table_name, *_ in current:
-        tables[department].add(table_name)
-        files[department] += 1
-    departments = []
-    known = list(contract.departments)
-    for dept in sorted(tables, key=lambda d: known.index(d) if d in known else len(known)):
-        table_order = [t.name for t in contract.tables_of(dept)]
-        titles = tuple(
-            contract.tables[t].title_zh
-            for t in sorted(tables[dept], key=lambda t: table_order.index(t) if t in table_order else 99)
-            if t in contract.tables
-        )
-        departments.append(DepartmentSource(contract.departments[dept]["name_zh"], titles, files[dept]))
-    periods = sorted({r[2] for r in current}, key=period_end_month)
-    rejected = sum(r[5] for r in current)
-    return SourceSummary(
-        departments=tuple(departments),
-        first_period=periods[0] if periods else None,
-        last_period=periods[-1] if periods else None,
-        files_received=len(rows),
-        files_current=len(current),
-        files_partial=sum(1 for r in rows if r[3] == "PARTIAL"),
-        files_superseded=sum(1 for r in rows if r[3] == "SUPERSEDED"),
-        files_duplicate=sum(1 for r in rows if r[3] == "DUPLICATE"),
-        files_not_loaded=sum(1 for r in rows if r[3] in ("FAILED", "REFUSED")),
-        rows_loaded=sum(r[4] for r in current),
-        rows_rejected=None if 0 < rejected < SUPPRESSION_THRESHOLD else rejected,
-    )
 
 
 def current_files_fingerprint(con: duckdb.DuckDBPyConnection, months: Sequence[str]) -> str:

@@ -68,7 +68,7 @@ def test_city_report_wording_follows_the_data(city_pdf):
     assert rise > 0
     assert f"较上年提高{rise:.1f}个百分点" in text
     # J11 is below its 95% standard in the fixture.
-    assert "比参考标准（95.0%）低" in text
+    assert "比参考标准（95%）低" in text
     # 青山区 has the lowest floating share and is the only district below the city.
     assert "最低的是青山区" in text and "低于全市水平的有青山区" in text
 

@@ -65,7 +65,11 @@ def test_numbers_match_the_ledger(audit_pdf, audit_snapshot):
     files = len(rows)
     physical, loaded, rejected, skipped = (sum(r[i] for r in rows) for i in range(1, 5))
     assert physical == loaded + rejected + skipped
-    assert f"数据文件{files}个，文件物理行数合计{physical}行，其中入库{loaded}行、剔除{rejected}行、跳过{skipped}行" in text
+    # One refused file names no department: the departments' count and the total are told apart.
+    unidentified = sum(1 for r in rows if r[0] == "REFUSED")
+    assert (f"本月共收到数据文件{files}个，其中民政局、公安局、人社局报送{files - unidentified}个，"
+            f"无法识别报送部门的{unidentified}个；文件物理行数合计{physical}行，其中入库{loaded}行、剔除{rejected}行、"
+            f"跳过{skipped}行") in text
     assert f"全部{files}个文件均满足" in text
     lines = table_lines(audit_pdf)
     for status, label in (("LOADED", "全部入库"), ("PARTIAL", "部分入库"), ("FAILED", "整体未入库"),
@@ -76,7 +80,6 @@ def test_numbers_match_the_ledger(audit_pdf, audit_snapshot):
     # The refusal received in May is not in June's report.
     assert "notafolderofthecontract" not in text
     assert f"合计 {files} {physical} {loaded} {rejected} {skipped} 是" in lines
-    assert "民政局、公安局、人社局报送" in text
 
 
 def test_rejects_by_reason_with_counts(audit_pdf):
@@ -130,3 +133,16 @@ def test_printable_masked_masks_what_still_looks_personal():
 def test_month_is_validated(audit_snapshot):
     with read_snapshot(audit_snapshot) as con, pytest.raises(ReportDataError, match="YYYY-MM"):
         load_audit_report(con, "2025Q2", load_contract())
+
+
+def test_intro_names_the_departments_alone_when_every_file_has_one(audit_snapshot):
+    from dataclasses import replace
+
+    from dagster_project.reporting.audit import audit_report_html
+
+    with read_snapshot(audit_snapshot) as con:
+        report = load_audit_report(con, AUDIT_MONTH, load_contract())
+    assert report.files_unidentified == 1
+    html = re.sub(r"\s+", "", audit_report_html(replace(report, files_unidentified=0), STAMP, ISSUED_ON))
+    assert f"本月共收到民政局、公安局、人社局报送的数据文件{report.totals.files}个，文件物理行数合计" in html
+    assert "无法识别报送部门" not in html

@@ -8,6 +8,7 @@ from dagster_project.reporting.formatting import (
     fmt_change_pct,
     fmt_count,
     fmt_date,
+    fmt_norm,
     fmt_pct,
     fmt_period,
     fmt_pp,
@@ -94,3 +95,25 @@ def test_periods_and_dates():
 def test_names_are_joined_with_the_enumeration_comma():
     assert cn_list(["临江区", "青山区"]) == "临江区、青山区"
     assert cn_list([]) == ""
+
+
+def test_standards_and_targets_print_as_their_documents_state_them():
+    # One rule for every norm, whatever the precision of the values set against it.
+    assert fmt_norm(95.0, "%") == "95%"
+    assert fmt_norm(100.0, "%") == "100%"
+    assert fmt_norm(2.5, "倍") == "2.5倍"
+    assert fmt_norm(400.0, "户") == "400户"
+    assert fmt_norm(0.25, "个百分点") == "0.25个百分点"
+    assert fmt_norm(10.0) == "10"
+    assert fmt_norm(None, "%") == "…"
+
+
+def test_a_standard_reads_the_same_in_the_report_and_in_the_rules():
+    from dagster_project.reporting.rules import _norm_text
+    from dagster_project.reporting.safety import standard_phrase
+    from dagster_project.reporting.data import Figure, IndicatorDef
+
+    rate = IndicatorDef("J11", "参保率", "%", "", "higher_is_better", 95.0, "不低于95%")
+    assert _norm_text(95.0, "%") == "95%"
+    assert standard_phrase(Figure(value=91.94, numerator=9194.0, denominator=10000.0), rate) == "低于参考标准（95%）3.1个百分点"
+    assert standard_phrase(Figure(value=95.0, numerator=95.0, denominator=100.0), rate) == "达到95%的参考标准"

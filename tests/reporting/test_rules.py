@@ -70,6 +70,7 @@ class Builder:
         self.level = level
         self.figures: dict[tuple[str, str, str], Figure] = {}
         self.standards: dict[tuple[str, str], StandardRef] = {}
+        self.base_period: str | None = None
 
     @property
     def area(self) -> str:
@@ -107,6 +108,7 @@ class Builder:
             area_level=self.level,
             period="2024",
             comparison_period="2023",
+            base_period=self.base_period,
             indicators={c: CATALOGUE[c] for c in codes},
             standards=self.standards,
             children=tuple(self.children),
@@ -380,6 +382,48 @@ def test_direction_words_follow_the_data():
     base.set("J11", 90.0, period="2023")
     [problem] = evaluate(base.data(["J11"]), only(r27)).problems
     assert "较上年提高1.2个百分点" in problem.text
+
+
+def test_achievement_states_the_improvement_since_the_base_year_when_the_marts_hold_it():
+    r20 = next(r for r in RULES.rules if r.id == "R20")
+    builder = Builder().standard("I04", "standard", ">=", 90.0, None)
+    builder.set("I04", 96.94).set("I04", 92.35, period="2023")
+    builder.base_period = "2020"
+    # No published value for the base year: the text says nothing of it.
+    [achievement] = evaluate(builder.data(["I04"]), only(r20)).achievements
+    assert achievement.evidence["I04"].base_change is None and "2020年" not in achievement.text
+    builder.set("I04", 88.04, period="2020")
+    [achievement] = evaluate(builder.data(["I04"]), only(r20)).achievements
+    change = achievement.evidence["I04"].base_change
+    assert change is not None and change.improved and change.since == "2020年"
+    assert "调解成功率为96.9%，较上年提高4.5个百分点，较2020年提高8.9个百分点" in achievement.text
+    # A withheld base-year cell is not a number to compare with.
+    builder.figures[(CITY, "2020", "I04")] = Figure(suppressed=True)
+    [achievement] = evaluate(builder.data(["I04"]), only(r20)).achievements
+    assert "2020年" not in achievement.text
+
+
+def test_improvement_since_the_base_year_ranks_an_achievement_higher():
+    r20 = next(r for r in RULES.rules if r.id == "R20")
+    r23 = next(r for r in RULES.rules if r.id == "R23")
+    builder = Builder().standard("I04", "standard", ">=", 90.0, None).standard("B25", "standard", ">=", 100.0, None)
+    builder.set("I04", 96.0).set("B25", 100.0)
+    builder.base_period = "2020"
+    ruleset = RULES.model_copy(update={"rules": (r23, r20)})
+    codes = ["I04", "B25"]
+    assert rule_ids(evaluate(builder.data(codes), ruleset).achievements) == ["R23", "R20"]
+    builder.set("I04", 80.0, period="2020")
+    assert rule_ids(evaluate(builder.data(codes), ruleset).achievements) == ["R20", "R23"]
+
+
+def test_base_year_is_compared_only_when_it_lies_before_last_year():
+    from dagster_project.reporting.rules import Settings, base_period_for
+
+    assert RULES.settings.base_year == 2020
+    assert base_period_for("2024", Settings(base_year=2020)) == "2020"
+    assert base_period_for("2021", Settings(base_year=2020)) is None
+    assert base_period_for("2020", Settings(base_year=2020)) is None
+    assert base_period_for("2024", Settings()) is None
 
 
 def test_cases_rising_use_counts_and_relative_change():

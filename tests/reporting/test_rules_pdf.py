@@ -2,7 +2,8 @@
 
 Number tracing: the text of each PDF is extracted, every number in it is parsed, and each must be one of
   - a published mart value (marts.fct_indicator_values: value at 0–2 decimals, numerator, denominator)
-    of the report's periods, read here with SQL and not through the reporting code;
+    of the report's periods (its year, the year before, its quarter ends and the rules' base year),
+    read here with SQL and not through the reporting code;
   - a documented derived quantity: the difference or relative change (%) between two published values
     of one indicator and area, the ratio of two published values of one indicator (highest ÷ lowest),
     the distance of a published value from a threshold, a count of units k of n and its share k/n;
@@ -16,8 +17,7 @@ The test fails on any number outside these, listing each with its context.
 
 import re
 import shutil
-import subprocess
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from itertools import combinations
 from pathlib import Path
 
@@ -25,6 +25,7 @@ import duckdb
 import pytest
 import yaml
 from pypdf import PdfReader
+from number_tracing import changed_copy, numbers_in, q, raw_text, trace
 from report_fixtures import CITY, ISSUED_ON, STAMP
 from rules_fixtures import EXTRA_SERIES, area_pair
 
@@ -32,22 +33,13 @@ from dagster_project.lib.contract import load_contract
 from dagster_project.lib.warehouse import CURRENT_STATUSES, read_snapshot
 from dagster_project.reporting.data import load_annual_report
 from dagster_project.reporting.render import floating_share_chart
-from dagster_project.reporting.rules import RULES_PATH
+from dagster_project.reporting.rules import RULES_PATH, base_period_for, load_rules
 
 DISTRICT = "330102000000"
-NUMBER = re.compile(r"\d+(?:\.\d+)?")
-
-
-def raw_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def flat(pdf: Path) -> str:
     return re.sub(r"\s+", "", raw_text(pdf))
-
-
-def q(value: float, decimals: int) -> str:
-    return format(Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP), "f")
 
 
 def section(text: str, start: str, end: str) -> str:
@@ -131,10 +123,6 @@ def test_district_report_compares_its_communities(rules_district_pdf):
 # ---- number tracing ---------------------------------------------------------------------------------
 
 
-def _numbers_in(texts) -> set[str]:
-    return {m for t in texts if t for m in NUMBER.findall(t)}
-
-
 def _rule_thresholds() -> dict[str, set[float]]:
     """Indicator -> the numbers the rules file sets against it."""
     raw = yaml.safe_load(RULES_PATH.read_text(encoding="utf-8"))
@@ -148,7 +136,8 @@ def _rule_thresholds() -> dict[str, set[float]]:
 
 def allowed_numbers(snapshot: Path, year: str, pdf: Path) -> set[str]:
     previous = str(int(year) - 1)
-    periods = [year, previous, *(f"{year}-{m:02d}" for m in (3, 6, 9, 12))]
+    base = base_period_for(year, load_rules().settings)
+    periods = [year, previous, *(f"{year}-{m:02d}" for m in (3, 6, 9, 12)), *([base] if base else [])]
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
         cells = con.execute(
@@ -218,8 +207,8 @@ def allowed_numbers(snapshot: Path, year: str, pdf: Path) -> set[str]:
         for k in range(0, n + 1):
             allowed.update({str(k), str(n), q(100 * k / n, 1)})
 
-    allowed |= _numbers_in(t for row in texts for t in row)
-    allowed |= _numbers_in(t for row in standards for t in row[3:5])
+    allowed |= numbers_in(t for row in texts for t in row)
+    allowed |= numbers_in(t for row in standards for t in row[3:5])
     allowed |= {str(int(row[2])) for row in standards if row[2] is not None}
     for _, _, files, loaded, rejected in ledger:
         allowed |= {str(files), str(loaded or 0), str(rejected or 0)}
@@ -231,31 +220,9 @@ def allowed_numbers(snapshot: Path, year: str, pdf: Path) -> set[str]:
 
 
 def untraced_numbers(pdf: Path, snapshot: Path, year: str) -> list[str]:
-    text = raw_text(pdf)
-    for value in (STAMP.run_id, STAMP.data_fingerprint, STAMP.code_version):
-        text = text.replace(value, " ")
-    pages = len(PdfReader(pdf).pages)
-    footers = re.findall(r"第\s*(\d+)\s*页\s*/\s*共\s*(\d+)\s*页", text)
-    assert footers and all(int(total) == pages and 1 <= int(page) <= pages for page, total in footers)
-    text = re.sub(r"第\s*\d+\s*页\s*/\s*共\s*\d+\s*页", " ", text)
-    years = {year, str(int(year) - 1), str(ISSUED_ON.year)}
-    problems = []
-    for m in re.finditer(r"(\d{4})\s*年", text):
-        if m.group(1) not in years and m.group(1) not in allowed_years(snapshot):
-            problems.append(f"year {m.group(0)}")
-    text = re.sub(r"\d{4}\s*年", "年", text)
-    for m in re.finditer(r"(\d{1,2})\s*月", text):
-        if not 1 <= int(m.group(1)) <= 12:
-            problems.append(f"month {m.group(0)}")
-    text = re.sub(r"\d{1,2}\s*月(\s*\d{1,2}\s*日)?", "月", text)
-    text = re.sub(r"表\s*\d\b", "表", text)
-    text = re.sub(r"\b[A-Z]\d{2}\b", " ", text)  # indicator codes in the appendix
-    allowed = allowed_numbers(snapshot, year, pdf)
-    for line in text.splitlines():
-        for m in NUMBER.finditer(line):
-            if m.group(0) not in allowed:
-                problems.append(f"{m.group(0)} in {line.strip()!r}")
-    return problems
+    base = base_period_for(year, load_rules().settings)
+    years = {year, str(int(year) - 1), str(ISSUED_ON.year), *allowed_years(snapshot), *([base] if base else [])}
+    return trace(pdf, years, allowed_numbers(snapshot, year, pdf))
 
 
 def allowed_years(snapshot: Path) -> set[str]:
@@ -264,7 +231,7 @@ def allowed_years(snapshot: Path) -> set[str]:
         rows = con.execute("select doc_title, quote_zh, target_year from marts.dim_indicator_standard").fetchall()
     finally:
         con.close()
-    return _numbers_in(t for row in rows for t in row[:2]) | {str(r[2]) for r in rows if r[2] is not None}
+    return numbers_in(t for row in rows for t in row[:2]) | {str(r[2]) for r in rows if r[2] is not None}
 
 
 @pytest.mark.parametrize("which", ["rules_city_pdf", "rules_district_pdf", "city_pdf"])
@@ -277,18 +244,35 @@ def test_every_number_in_the_pdf_traces_to_the_marts(which, request):
 def test_tracing_catches_a_number_the_marts_do_not_hold(rules_city_pdf, rules_snapshot, tmp_path):
     # The same PDF traced against marts where the city's case count differs: the sentence built on it
     # (138 cases, +13.1% on 122) no longer traces.
-    changed = tmp_path / "changed.duckdb"
-    shutil.copy(rules_snapshot, changed)
-    con = duckdb.connect(str(changed))
-    con.execute(
+    changed = changed_copy(rules_snapshot, tmp_path / "changed.duckdb", (
         "update marts.fct_indicator_values set value = 7777, numerator = 7777 "
         "where indicator_code = 'I06' and area_code = ? and period = '2024'",
         [CITY[0]],
-    )
-    con.close()
+    ))
     assert untraced_numbers(rules_city_pdf, rules_snapshot, "2024") == []
     untraced = untraced_numbers(rules_city_pdf, changed, "2024")
     assert untraced and all("刑事治安案件138起" in p for p in untraced), untraced
+
+
+def test_achievement_compares_with_the_base_year_held_in_the_marts(rules_snapshot, rules_city_pdf, tmp_path):
+    from dagster_project.reporting.render import render_annual_report
+
+    base = base_period_for("2024", load_rules().settings)
+    assert base is not None
+    # The shared snapshot holds no base-year values: the report says nothing of the base year.
+    assert f"较{base}年" not in flat(rules_city_pdf)
+    # The city's mediation success in the base year: 150 of 180 disputes (83.3%).
+    snapshot = changed_copy(rules_snapshot, tmp_path / "with_base_year.duckdb", (
+        "insert into marts.fct_indicator_values values ('I04', ?, 'city', ?, ?, 150, 180, '%', false)",
+        [CITY[0], base, 100 * 150 / 180],
+    ))
+    mediated, disputes = area_pair("I04", CITY[0], "2024")
+    rate = Decimal(q(100 * mediated / disputes, 1))
+    pdf = render_annual_report(snapshot, "2024", tmp_path, stamp=STAMP, issued_on=ISSUED_ON)
+    text = section(flat(pdf), "二、主要成效", "三、存在问题")
+    assert f"调解成功率为{rate}%，较上年提高" in text
+    assert f"较{base}年提高{rate - Decimal('83.3')}个百分点" in text
+    assert untraced_numbers(pdf, snapshot, "2024") == []
 
 
 # ---- hostile names in findings --------------------------------------------------------------------

@@ -135,7 +135,7 @@ def test_district_report(catalogue_snapshot, tmp_path):
     c = counts("330102000000", "2025Q2")
     assert f"全区受理矛盾纠纷{c.disputes}件" in text
     assert f"在册{c.released}人，已安置{c.resettled}人" in text
-    assert "达到100.0%的参考标准" in text
+    assert "达到100%的参考标准" in text
 
 
 def test_bad_period_and_unknown_area_are_refused(catalogue_snapshot, tmp_path):
@@ -161,3 +161,29 @@ def test_no_codes_or_personal_numbers(q2_city):
     for code in [CITY[0], *DISTRICTS, *BASE]:
         assert code not in raw
     assert not re.search(r"(?<![\d.])\d{11,}", raw)
+
+
+def test_intro_names_only_the_extracts_the_analysis_uses(q2_city):
+    text = pdf_text(q2_city)
+    # The worker roster delivered in June feeds no public-safety indicator: counted, not named as a source.
+    assert "本季度分析所用数据来自公安局（实有人口登记、矛盾纠纷排查调处、刑事治安案件，共7个文件）" in text
+    assert "社区工作者花名册" not in text
+    assert "本季度平台共收到数据文件11个，其中已入库8个" in text
+
+
+def test_notes_explain_only_the_marks_the_page_carries(q2_city, catalogue_snapshot, tmp_path):
+    city = pdf_text(q2_city)
+    trend = city.split("、近期走势")[-1].split("、上半年情况")[0]
+    # Every trend cell of the city is published: no note on marks the table does not carry.
+    assert "—*" not in trend and "…" not in trend.split("注：")[0]
+    assert "“…”表示该季度无相应数据" not in trend and "标“*”的单元格" not in trend
+    # No district's rate per 1,000 is withheld: the chart's note says only what the dashed line is.
+    children = city.split("六、各区比较")[-1].split("七、")[0]
+    assert "虚线表示全市千人发案率。" in children and "标“—”的区" not in children
+    # 白塔区's mediation rate is withheld in every quarter of the window: the note explains the mark.
+    district = render_safety_report(catalogue_snapshot, "2025Q2", tmp_path, area_code="330104000000",
+                                    stamp=STAMP, issued_on=ISSUED_ON)
+    text = pdf_text(district)
+    assert text.count("、近期走势") == 2  # the table of contents and the chapter
+    trend = text.split("、近期走势")[-1].split("、上半年情况")[0]
+    assert "—*" in trend and "标“*”的单元格按统计披露控制规则不予公布。" in trend
